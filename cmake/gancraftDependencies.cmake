@@ -1,0 +1,10 @@
+# Finds what gancraft's headers use. Shared by the build tree and gancraftConfig.cmake's logic.
+include(GNUInstallDirs)
+if(NOT TARGET torch)
+  find_package(Torch REQUIRED)
+endif()
+set(GANCRAFT_TORCH_TARGETS torch)
+find_package(nlohmann_json 3.2 REQUIRED)
+find_package(PNG REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(JPEG REQUIRED)
