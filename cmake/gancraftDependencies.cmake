@@ -1,10 +1,46 @@
-# Finds what gancraft's headers use. Shared by the build tree and gancraftConfig.cmake's logic.
-include(GNUInstallDirs)
-if(NOT TARGET torch)
-  find_package(Torch REQUIRED)
-endif()
+# The packages gancraft's headers use, one "Name [min-version]" entry each.
+# This list is the single source of truth: the top-level CMakeLists.txt finds them here,
+# and gancraftInstall.cmake writes the same list into gancraftConfig.cmake, which calls
+# find_dependency() on each so that the exported link names (torch, nlohmann_json::nlohmann_json,
+# PNG::PNG, ZLIB::ZLIB, JPEG::JPEG) resolve in a consumer that never calls find_package(Torch).
+set(GANCRAFT_DEPENDENCIES "Torch" "nlohmann_json 3.2" "PNG" "ZLIB" "JPEG")
+
+# TorchConfig defines the imported target `torch` (libtorch + c10, include dirs, ABI flag).
 set(GANCRAFT_TORCH_TARGETS torch)
-find_package(nlohmann_json 3.2 REQUIRED)
-find_package(PNG REQUIRED)
-find_package(ZLIB REQUIRED)
-find_package(JPEG REQUIRED)
+
+include(GNUInstallDirs)
+foreach(_gancraft_dep IN LISTS GANCRAFT_DEPENDENCIES)
+  string(REPLACE " " ";" _gancraft_args "${_gancraft_dep}")
+  # A parent project may already have found Torch; finding it again redefines its targets.
+  if(_gancraft_dep STREQUAL "Torch" AND TARGET torch)
+    continue()
+  endif()
+  find_package(${_gancraft_args} REQUIRED)
+endforeach()
+unset(_gancraft_dep)
+unset(_gancraft_args)
+
+# Imported targets are visible only in the directory that found them. When gancraft is a
+# subproject (add_subdirectory, FetchContent), the consumer's targets link `torch`, whose
+# exported interface names torch_cpu inside generator expressions that are evaluated in the
+# consumer's directory, so make everything found here global.
+if(NOT CMAKE_SOURCE_DIR STREQUAL PROJECT_SOURCE_DIR)
+  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.21)
+    get_property(_gancraft_imported DIRECTORY PROPERTY IMPORTED_TARGETS)
+  else()
+    set(_gancraft_imported torch torch_library torch_cpu torch_cpu_library c10
+      nlohmann_json::nlohmann_json PNG::PNG ZLIB::ZLIB JPEG::JPEG)
+  endif()
+  foreach(_gancraft_target IN LISTS _gancraft_imported)
+    if(TARGET ${_gancraft_target})
+      get_target_property(_gancraft_global ${_gancraft_target} IMPORTED_GLOBAL)
+      if(NOT _gancraft_global)
+        # Fails only for targets made in another directory, which the consumer already sees.
+        set_property(TARGET ${_gancraft_target} PROPERTY IMPORTED_GLOBAL TRUE)
+      endif()
+    endif()
+  endforeach()
+  unset(_gancraft_imported)
+  unset(_gancraft_target)
+  unset(_gancraft_global)
+endif()
