@@ -1,6 +1,36 @@
 #pragma once
 /// @file gancraft/gan.hpp
-/// Umbrella header: everything public in gancraft.
+/// Umbrella header: everything public in gancraft, in namespace `gancraft`.
 
 #include <gancraft/error.hpp>
 #include <gancraft/version.hpp>
+
+#include <gancraft/concepts/discriminator.hpp>
+#include <gancraft/concepts/generator.hpp>
+#include <gancraft/concepts/hook.hpp>
+#include <gancraft/concepts/loss.hpp>
+#include <gancraft/concepts/penalty.hpp>
+
+#include <gancraft/losses/hinge.hpp>
+#include <gancraft/losses/least_squares.hpp>
+#include <gancraft/losses/minimax.hpp>
+#include <gancraft/losses/non_saturating.hpp>
+#include <gancraft/losses/relativistic_average.hpp>
+#include <gancraft/losses/wasserstein.hpp>
+#include <gancraft/losses/with_penalty.hpp>
+
+#include <gancraft/penalties/gradient_penalty.hpp>
+#include <gancraft/penalties/r1.hpp>
+
+#include <gancraft/training/alternating_policy.hpp>
+#include <gancraft/training/optimizer_options.hpp>
+#include <gancraft/training/random.hpp>
+#include <gancraft/training/step_report.hpp>
+#include <gancraft/training/trainer.hpp>
+#include <gancraft/training/trainer_options.hpp>
+#include <gancraft/training/training_context.hpp>
+#include <gancraft/training/weight_clip.hpp>
+
+#include <gancraft/hooks/checkpointer.hpp>
+#include <gancraft/hooks/jsonl_logger.hpp>
+#include <gancraft/hooks/progress_bar.hpp>

@@ -1,0 +1,59 @@
+#pragma once
+/// @file gancraft/hooks/jsonl_logger.hpp
+
+#include <gancraft/error.hpp>
+#include <gancraft/training/step_report.hpp>
+#include <gancraft/training/training_context.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace gancraft::hooks {
+
+/// Writes one JSON object per logged step to a JSON Lines file:
+/// `{"step":100,"epoch":0,"seconds":3.2,"d_loss":1.21,"g_loss":0.83,"d_real":0.4,...}`.
+///
+/// The file is created (with its parent directories) when training begins, truncated for a
+/// fresh run and appended to when the trainer resumes from a checkpoint (step > 0). Each line
+/// is flushed as written, so a killed run keeps every line it logged.
+class JsonlLogger {
+ public:
+  /// Logs every `interval` generator updates.
+  explicit JsonlLogger(std::filesystem::path path, int64_t interval = 1)
+      : path_(std::move(path)), interval_(interval) {
+    GANCRAFT_CHECK(interval_ > 0, OptionError, "JsonlLogger: interval must be > 0, got ",
+                   interval_);
+  }
+
+  int64_t interval() const { return interval_; }  ///< losses are read on these steps only
+  const std::filesystem::path& path() const { return path_; }  ///< the log file
+
+  void on_train_begin(TrainingContext& ctx) {
+    if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
+    out_ = std::make_shared<std::ofstream>(
+        path_, ctx.step() > 0 ? std::ios::app : std::ios::trunc);
+    GANCRAFT_CHECK(out_->good(), IoError, path_.string(), ": cannot open for writing");
+  }
+
+  void on_step_end(const StepReport& r) {
+    if (r.step % interval_ != 0 || !r.d_loss) return;
+    nlohmann::json line = {{"step", r.step}, {"epoch", r.epoch}, {"seconds", r.seconds},
+                           {"d_loss", *r.d_loss}, {"g_loss", *r.g_loss}};
+    for (const auto& [k, v] : r.scalars) line[k] = v;
+    *out_ << line.dump() << '\n';
+    out_->flush();
+    GANCRAFT_CHECK(out_->good(), IoError, path_.string(), ": write failed");
+  }
+
+ private:
+  std::filesystem::path path_;
+  int64_t interval_;
+  std::shared_ptr<std::ofstream> out_;
+};
+
+}  // namespace gancraft::hooks

@@ -1,0 +1,77 @@
+#pragma once
+/// @file gancraft/hooks/progress_bar.hpp
+
+#include <gancraft/training/step_report.hpp>
+
+#include <torch/torch.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace gancraft::hooks {
+
+/// Options of `ProgressBar`.
+/// @code
+/// trainer.add_hook(gc::hooks::ProgressBar(gc::hooks::ProgressBarOptions().interval(50)));
+/// @endcode
+struct ProgressBarOptions {
+  using Stream = std::FILE*;  ///< spelled as an alias so TORCH_ARG's `const T&` means what it says
+
+  /// Steps between refreshes (losses are read on these steps only).
+  TORCH_ARG(int64_t, interval) = 10;
+  /// Seconds between printed lines when the stream is not a terminal.
+  TORCH_ARG(double, line_seconds) = 5.0;
+  /// Where to draw; stderr by default.
+  TORCH_ARG(Stream, stream) = stderr;
+};
+
+/// Shows steps done/total, iterations per second, ETA and the latest losses: one line redrawn
+/// in place on a terminal, or a new line every `line_seconds` otherwise (logs, CI).
+class ProgressBar {
+ public:
+  explicit ProgressBar(ProgressBarOptions options = {})
+      : options_(options), tty_(isatty(fileno(options_.stream())) != 0) {}
+
+  int64_t interval() const { return options_.interval(); }  ///< refresh every this many steps
+
+  void on_step_end(const StepReport& r) {
+    const bool last = r.step == r.total_steps;
+    if (r.step % options_.interval() != 0 && !last) return;
+    if (!tty_ && !last && r.seconds - last_line_ < options_.line_seconds()) return;
+    last_line_ = r.seconds;
+    std::fprintf(options_.stream(), "%s%s", format(r).c_str(), tty_ && !last ? "\r" : "\n");
+    std::fflush(options_.stream());
+  }
+
+  /// The text of one progress line.
+  static std::string format(const StepReport& r) {
+    const double rate = r.seconds > 0 ? static_cast<double>(r.step) / r.seconds : 0.0;
+    const double eta = rate > 0 ? static_cast<double>(r.total_steps - r.step) / rate : 0.0;
+    char buf[256];
+    int n = std::snprintf(buf, sizeof buf, "step %lld/%lld  %.1f it/s  ETA %s",
+                          static_cast<long long>(r.step), static_cast<long long>(r.total_steps),
+                          rate, clock(eta).c_str());
+    if (r.d_loss && n > 0 && n < static_cast<int>(sizeof buf))
+      std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "  d_loss %.4f  g_loss %.4f",
+                    *r.d_loss, *r.g_loss);
+    return buf;
+  }
+
+ private:
+  static std::string clock(double seconds) {
+    const auto s = static_cast<long long>(seconds);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
+    return buf;
+  }
+
+  ProgressBarOptions options_;
+  bool tty_;
+  double last_line_ = -1e300;
+};
+
+}  // namespace gancraft::hooks

@@ -1,0 +1,53 @@
+#pragma once
+/// @file gancraft/training/alternating_policy.hpp
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace gancraft {
+
+/// Loss tensors of one generator update, still on the device; undefined when not requested.
+struct StepLosses {
+  torch::Tensor d_loss;   ///< mean discriminator loss over the step's discriminator updates
+  torch::Tensor g_loss;   ///< generator loss
+  torch::Tensor penalty;  ///< mean penalty (undefined if the loss has none)
+  torch::Tensor d_real;   ///< mean real score of the last discriminator update
+  torch::Tensor d_fake;   ///< mean fake score of the last discriminator update
+};
+
+/// The default training schedule: `d_steps_per_g_step` discriminator updates, each on a fresh
+/// real batch, then one generator update.
+///
+/// A policy is any type with `run_step(trainer, next_real, read_losses)`; it composes the
+/// trainer's public `discriminator_step` and `generator_step`.
+struct AlternatingPolicy {
+  /// Runs one generator update and the discriminator updates before it.
+  /// @tparam T        the trainer
+  /// @tparam NextReal a callable returning the next real batch
+  template <class T, class NextReal>
+  StepLosses run_step(T& trainer, NextReal&& next_real, bool read_losses) {
+    const int64_t k = trainer.options().d_steps_per_g_step();
+    StepLosses out;
+    for (int64_t i = 0; i < k; ++i) {
+      auto d = trainer.discriminator_step(next_real());
+      if (!read_losses) continue;
+      out.d_loss = out.d_loss.defined() ? out.d_loss + d.loss : d.loss;
+      if (d.penalty.defined())
+        out.penalty = out.penalty.defined() ? out.penalty + d.penalty : d.penalty;
+      if (i == k - 1) {
+        out.d_real = d.real_scores.mean();
+        out.d_fake = d.fake_scores.mean();
+      }
+    }
+    torch::Tensor g = trainer.generator_step();
+    if (read_losses) {
+      out.g_loss = g;
+      out.d_loss = out.d_loss / static_cast<double>(k);
+      if (out.penalty.defined()) out.penalty = out.penalty / static_cast<double>(k);
+    }
+    return out;
+  }
+};
+
+}  // namespace gancraft

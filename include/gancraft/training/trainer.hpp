@@ -1,0 +1,428 @@
+#pragma once
+/// @file gancraft/training/trainer.hpp
+
+#include <gancraft/concepts/discriminator.hpp>
+#include <gancraft/concepts/generator.hpp>
+#include <gancraft/concepts/hook.hpp>
+#include <gancraft/concepts/loss.hpp>
+#include <gancraft/concepts/penalty.hpp>
+#include <gancraft/detail/threads.hpp>
+#include <gancraft/error.hpp>
+#include <gancraft/training/alternating_policy.hpp>
+#include <gancraft/training/batch_source.hpp>
+#include <gancraft/training/hook_slot.hpp>
+#include <gancraft/training/optimizer_options.hpp>
+#include <gancraft/training/random.hpp>
+#include <gancraft/training/step_report.hpp>
+#include <gancraft/training/trainer_options.hpp>
+#include <gancraft/training/training_context.hpp>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gancraft {
+namespace detail {
+
+/// The first line of an exception's message, without LibTorch's backtrace.
+inline std::string short_what(const std::exception& e) {
+  std::string s;
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e))
+    s = c10->what_without_backtrace();
+  else
+    s = e.what();
+  return s.substr(0, s.find('\n'));
+}
+
+/// Restores a module's train/eval mode when it goes out of scope.
+class ModeGuard {
+ public:
+  explicit ModeGuard(torch::nn::Module& m) : m_(m), training_(m.is_training()) {}
+  ~ModeGuard() { m_.train(training_); }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& m_;
+  bool training_;
+};
+
+/// Turns off gradients of a module's parameters for a scope (the discriminator during the
+/// generator update: its weight gradients would be computed and then thrown away).
+class FrozenParameters {
+ public:
+  explicit FrozenParameters(std::vector<torch::Tensor> params) : params_(std::move(params)) {
+    was_.reserve(params_.size());
+    for (auto& p : params_) {
+      was_.push_back(p.requires_grad());
+      p.requires_grad_(false);
+    }
+  }
+  ~FrozenParameters() {
+    for (size_t i = 0; i < params_.size(); ++i) params_[i].requires_grad_(was_[i]);
+  }
+  FrozenParameters(const FrozenParameters&) = delete;
+  FrozenParameters& operator=(const FrozenParameters&) = delete;
+
+ private:
+  std::vector<torch::Tensor> params_;
+  std::vector<bool> was_;
+};
+
+/// `ds.get(i).data` and `ds.size()`: a map-style `torch::data` dataset.
+template <class Ds>
+concept map_dataset = requires(Ds& ds, size_t i) {
+  { ds.get(i).data } -> std::convertible_to<torch::Tensor>;
+  { ds.size() } -> std::convertible_to<std::optional<size_t>>;
+};
+
+}  // namespace detail
+
+/// Discriminator results of one update, detached from the graph.
+struct DiscriminatorStepResult {
+  torch::Tensor loss;         ///< the loss's score term
+  torch::Tensor penalty;      ///< the penalty term, undefined without one
+  torch::Tensor real_scores;  ///< `[N]`
+  torch::Tensor fake_scores;  ///< `[N]`
+};
+
+/// The adversarial training loop: owns G, D, the loss and both optimizers.
+///
+/// @code
+/// auto trainer = gc::Trainer(Gen{}, Critic{}, gc::losses::NonSaturating{},
+///                            gc::TrainerOptions().latent_dim(8).steps(4000));
+/// trainer.fit(real);                 // a tensor [N, ...] or a map-style torch::data dataset
+/// torch::Tensor x = trainer.sample(1000);
+/// @endcode
+/// @tparam G      a `Generator`
+/// @tparam D      a `Discriminator`
+/// @tparam L      a `Loss`, possibly with penalties (`with_penalty`)
+/// @tparam Policy the schedule of updates; `AlternatingPolicy` by default
+template <class G, class D, class L, class Policy = AlternatingPolicy>
+class Trainer final : public TrainingContext {
+  // One message per missing piece, each only when the previous pieces are present.
+  static_assert(detail::module_handle<G>,
+                "gancraft::Trainer: the generator must be a torch::nn::Module holder "
+                "(TORCH_MODULE) or a std::shared_ptr to a module; see docs/concepts.md");
+  static_assert(!detail::module_handle<G> || detail::forward_one_tensor<G>,
+                "gancraft::Trainer: the generator must have `torch::Tensor forward(torch::Tensor "
+                "z)`; see docs/concepts.md");
+  static_assert(!detail::module_handle<G> || detail::has_parameters<G>,
+                "gancraft::Trainer: the generator must have `parameters()`");
+  static_assert(detail::module_handle<D>,
+                "gancraft::Trainer: the discriminator must be a torch::nn::Module holder "
+                "(TORCH_MODULE) or a std::shared_ptr to a module; see docs/concepts.md");
+  static_assert(!detail::module_handle<D> || detail::forward_one_tensor<D>,
+                "gancraft::Trainer: the discriminator must have `torch::Tensor "
+                "forward(torch::Tensor x)`; see docs/concepts.md");
+  static_assert(!detail::module_handle<D> || detail::has_parameters<D>,
+                "gancraft::Trainer: the discriminator must have `parameters()`");
+  static_assert(detail::has_discriminator_loss<L>,
+                "gancraft::Trainer: the loss must have `torch::Tensor discriminator_loss(const "
+                "torch::Tensor& real_scores, const torch::Tensor& fake_scores)`; see docs/losses.md");
+  static_assert(detail::has_generator_loss<L> || detail::has_relativistic_generator_loss<L>,
+                "gancraft::Trainer: the loss must have `torch::Tensor generator_loss(const "
+                "torch::Tensor& fake_scores)` or `generator_loss(fake_scores, real_scores)`; see "
+                "docs/losses.md");
+  static constexpr bool valid = Generator<G> && Discriminator<D> && Loss<L>;
+
+ public:
+  /// Takes ownership of the networks and the loss, moves the networks to `options.device()`,
+  /// builds both optimizers, and checks with one probe pass (eval mode, no graph) that
+  /// `latent_dim` fits G and G's output fits D. Throws `ShapeError` or `OptionError`.
+  Trainer(G generator, D discriminator, L loss, TrainerOptions options = {}, Policy policy = {})
+      : g_(std::move(generator)),
+        d_(std::move(discriminator)),
+        loss_(std::move(loss)),
+        options_(std::move(options)),
+        policy_(std::move(policy)),
+        train_gen_(make_generator(options_.seed())),
+        sample_gen_(make_generator(options_.seed() ^ kSampleStream)) {
+    if constexpr (valid) {
+      options_.validate();
+      g_->to(options_.device());
+      d_->to(options_.device());
+      probe();
+      g_opt_ = detail::make_optimizer(options_.g_optimizer(), g_->parameters(), "generator");
+      d_opt_ = detail::make_optimizer(options_.d_optimizer(), d_->parameters(), "discriminator");
+    }
+  }
+
+  /// Adds a hook (see `Hook`) and returns the stored copy.
+  template <class H>
+  H& add_hook(H hook) {
+    static_assert(Hook<H>,
+                  "gancraft::Trainer::add_hook: a hook needs at least one of on_train_begin, "
+                  "on_step_end(const StepReport&), on_epoch_end, on_train_end, "
+                  "on_discriminator_step_end; see docs/hooks.md");
+    auto stored = std::make_shared<H>(std::move(hook));
+    hooks_.push_back(detail::make_hook_slot(stored));
+    return *stored;
+  }
+
+  /// Trains on a tensor whose first dimension indexes samples (floating point, shaped like
+  /// the generator's output). Runs until `steps` generator updates have been made in total
+  /// (counting any restored from a checkpoint), or `epochs` passes.
+  void fit(const torch::Tensor& real) {
+    GANCRAFT_CHECK(real.defined() && real.dim() >= 1, ShapeError,
+                   "fit: the real data must be a tensor with a sample dimension");
+    GANCRAFT_CHECK(real.is_floating_point(), ShapeError, "fit: the real data has dtype ",
+                   real.dtype(), "; it must be floating point, scaled like the generator output");
+    check_sample_shape(real.sizes().slice(1), "fit: real samples");
+    torch::Tensor data = real.to(options_.device());
+    run(detail::BatchSource(data.size(0), options_.batch_size(), [data](const torch::Tensor& i) {
+      return data.index_select(0, i.to(data.device()));
+    }));
+  }
+
+  /// Trains on a map-style `torch::data` dataset (`get(i).data`, `size()`), such as
+  /// `data::FashionMNIST`. Labels are ignored.
+  template <detail::map_dataset Ds>
+  void fit(Ds dataset) {
+    const auto n = dataset.size();
+    GANCRAFT_CHECK(n.has_value(), ShapeError, "fit: the dataset does not report its size");
+    torch::Tensor first = dataset.get(0).data;
+    check_sample_shape(first.sizes(), "fit: dataset samples");
+    auto shared = std::make_shared<Ds>(std::move(dataset));
+    const torch::Device device = options_.device();
+    run(detail::BatchSource(static_cast<int64_t>(*n), options_.batch_size(),
+                            [shared, device](const torch::Tensor& idx) {
+                              std::vector<torch::Tensor> items;
+                              items.reserve(static_cast<size_t>(idx.numel()));
+                              const auto* p = idx.data_ptr<int64_t>();
+                              for (int64_t k = 0; k < idx.numel(); ++k)
+                                items.push_back(shared->get(static_cast<size_t>(p[k])).data);
+                              return torch::stack(items).to(device);
+                            }));
+  }
+
+  /// `n` generator samples, `[n, ...]`, drawn with the trainer's sampling stream (never the
+  /// training stream) in the mode `TrainerOptions::sample_mode` names; builds no graph and
+  /// leaves all training state untouched.
+  torch::Tensor sample(int64_t n) {
+    GANCRAFT_CHECK(n > 0, OptionError, "sample: n must be > 0, got ", n);
+    return generate(torch::randn({n, options_.latent_dim()}, sample_gen_));
+  }
+
+  /// One discriminator update on `real`; fakes come from fresh noise.
+  DiscriminatorStepResult discriminator_step(const torch::Tensor& real) {
+    const int64_t n = real.size(0);
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard no_grad;  // D's update needs no graph through G
+      fake = g_->forward(noise(n));
+    }
+    torch::Tensor real_scores = d_->forward(real).reshape({-1});
+    torch::Tensor fake_scores = d_->forward(fake).reshape({-1});
+    torch::Tensor loss = loss_.discriminator_loss(real_scores, fake_scores);
+    torch::Tensor total = loss;
+    torch::Tensor penalty;
+    if constexpr (detail::has_penalty<L>) {
+      DiscriminatorFn critic = [this](const torch::Tensor& x) {
+        return d_->forward(x).reshape({-1});
+      };
+      penalty = loss_.penalty(critic, real, fake);
+      total = total + penalty;
+    }
+    // Dropping the gradients (set to none) spares a fill; every parameter receives a new one.
+    detail::module_of(d_).zero_grad(/*set_to_none=*/true);
+    total.backward();
+    d_opt_->step();
+    if constexpr (detail::has_relativistic_generator_loss<L>) last_real_ = real;
+    for (auto& h : hooks_)
+      if (h.on_discriminator_step_end) h.on_discriminator_step_end(*this);
+    return {loss.detach(), penalty.defined() ? penalty.detach() : penalty, real_scores.detach(),
+            fake_scores.detach()};
+  }
+
+  /// One generator update on a batch of `batch_size` fresh latents; returns the detached loss.
+  torch::Tensor generator_step() {
+    detail::FrozenParameters frozen(d_->parameters());
+    torch::Tensor fake_scores = d_->forward(g_->forward(noise(options_.batch_size()))).reshape({-1});
+    torch::Tensor loss;
+    if constexpr (detail::has_relativistic_generator_loss<L>) {
+      torch::Tensor real_scores;
+      {
+        torch::NoGradGuard no_grad;
+        real_scores = d_->forward(last_real_).reshape({-1});
+      }
+      loss = loss_.generator_loss(fake_scores, real_scores);
+    } else {
+      loss = loss_.generator_loss(fake_scores);
+    }
+    detail::module_of(g_).zero_grad(/*set_to_none=*/true);
+    loss.backward();
+    g_opt_->step();
+    return loss.detach();
+  }
+
+  G& generator() { return g_; }                ///< the generator
+  D& discriminator() { return d_; }            ///< the discriminator
+  L& loss() { return loss_; }                  ///< the loss
+  Policy& policy() { return policy_; }         ///< the schedule
+  at::Generator& training_stream() { return train_gen_; }  ///< noise, data order, penalties
+  at::Generator& sampling_stream() { return sample_gen_; }  ///< `sample()` noise
+
+  // TrainingContext
+  torch::nn::Module& generator_module() override { return detail::module_of(g_); }
+  torch::nn::Module& discriminator_module() override { return detail::module_of(d_); }
+  torch::optim::Optimizer& generator_optimizer() override { return *g_opt_; }
+  torch::optim::Optimizer& discriminator_optimizer() override { return *d_opt_; }
+  const TrainerOptions& options() const override { return options_; }
+  int64_t step() const override { return step_; }
+  int64_t epoch() const override { return epoch_; }
+  void set_progress(int64_t step, int64_t epoch) override {
+    step_ = step;
+    epoch_ = epoch;
+  }
+
+  torch::Tensor generate(const torch::Tensor& z) override {
+    torch::NoGradGuard no_grad;
+    torch::nn::Module& m = detail::module_of(g_);
+    detail::ModeGuard mode(m);
+    if (options_.sample_mode() == SampleMode::Eval) {
+      m.eval();
+      return g_->forward(z.to(options_.device()));
+    }
+    std::vector<torch::Tensor> buffers = m.buffers();
+    std::vector<torch::Tensor> saved;
+    saved.reserve(buffers.size());
+    for (auto& b : buffers) saved.push_back(b.clone());
+    m.train(true);
+    torch::Tensor out = g_->forward(z.to(options_.device()));
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+    return out;
+  }
+
+ private:
+  static constexpr uint64_t kSampleStream = 0x9E3779B97F4A7C15ULL;
+
+  torch::Tensor noise(int64_t n) {
+    return torch::randn({n, options_.latent_dim()}, train_gen_).to(options_.device());
+  }
+
+  void probe() {
+    const int64_t latent = options_.latent_dim();
+    at::Generator probe_gen = make_generator(options_.seed());
+    torch::Tensor z = torch::randn({2, latent}, probe_gen).to(options_.device());
+    torch::NoGradGuard no_grad;
+    detail::ModeGuard g_mode(detail::module_of(g_));
+    detail::ModeGuard d_mode(detail::module_of(d_));
+    detail::module_of(g_).eval();
+    detail::module_of(d_).eval();
+    torch::Tensor out;
+    try {
+      out = g_->forward(z);
+    } catch (const std::exception& e) {
+      throw ShapeError(detail::str("generator rejected a latent batch of shape [2, ", latent,
+                                   "] (TrainerOptions::latent_dim = ", latent,
+                                   "): ", detail::short_what(e)));
+    }
+    GANCRAFT_CHECK(out.dim() >= 1 && out.size(0) == 2, ShapeError,
+                   "generator returned shape ", out.sizes(), " for a latent batch of 2; the "
+                   "first dimension must index samples");
+    torch::Tensor scores;
+    try {
+      scores = d_->forward(out);
+    } catch (const std::exception& e) {
+      throw ShapeError(detail::str("discriminator rejected the generator's output of shape ",
+                                   out.sizes(), ": ", detail::short_what(e)));
+    }
+    GANCRAFT_CHECK(scores.numel() == 2 && scores.size(0) == 2 &&
+                       (scores.dim() == 1 || (scores.dim() == 2 && scores.size(1) == 1)),
+                   ShapeError, "discriminator returned scores of shape ", scores.sizes(),
+                   " for a batch of 2; it must return one score per sample ([N] or [N, 1])");
+    sample_shape_ = out.sizes().slice(1).vec();
+  }
+
+  void check_sample_shape(c10::IntArrayRef shape, const char* what) const {
+    GANCRAFT_CHECK(shape.vec() == sample_shape_, ShapeError, what, " have shape ", shape,
+                   " but the generator produces samples of shape ",
+                   c10::IntArrayRef(sample_shape_));
+  }
+
+  bool losses_wanted(int64_t step) const {
+    for (const auto& h : hooks_) {
+      if (!h.interval) return true;
+      const int64_t every = h.interval();
+      if (every > 0 && step % every == 0) return true;
+    }
+    return false;
+  }
+
+  void run(detail::BatchSource source) {
+    const int64_t per_epoch = source.batches_per_epoch();
+    const int64_t total =
+        options_.steps() ? *options_.steps()
+                         : (options_.epochs() ? *options_.epochs() * per_epoch /
+                                                    options_.d_steps_per_g_step()
+                                              : -1);
+    GANCRAFT_CHECK(total >= 0, OptionError,
+                   "TrainerOptions: set steps or epochs to say how long to train");
+    if (options_.threads()) {
+      torch::set_num_threads(*options_.threads());
+      detail::set_blas_threads(*options_.threads());
+    }
+    ScopedTrainingGenerator scoped(train_gen_);
+    detail::module_of(g_).train();
+    detail::module_of(d_).train();
+    for (auto& h : hooks_)
+      if (h.on_train_begin) h.on_train_begin(*this);
+
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t first_epoch = epoch_;
+    auto next_real = [&] { return source.next(train_gen_); };
+    while (step_ < total) {
+      const bool read = losses_wanted(step_ + 1);
+      StepLosses losses = policy_.run_step(*this, next_real, read);
+      ++step_;
+      const int64_t previous_epoch = epoch_;
+      epoch_ = first_epoch + source.completed_epochs();
+
+      StepReport report;
+      report.step = step_;
+      report.total_steps = total;
+      report.epoch = epoch_;
+      report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (read) {
+        report.d_loss = losses.d_loss.item<double>();
+        report.g_loss = losses.g_loss.item<double>();
+        if (losses.penalty.defined()) report.scalars["penalty"] = losses.penalty.item<double>();
+        report.scalars["d_real"] = losses.d_real.item<double>();
+        report.scalars["d_fake"] = losses.d_fake.item<double>();
+      }
+      bool stop = false;
+      for (auto& h : hooks_)
+        if (h.on_step_end && h.on_step_end(report, *this)) stop = true;
+      for (int64_t e = previous_epoch + 1; e <= epoch_; ++e)
+        for (auto& h : hooks_)
+          if (h.on_epoch_end) h.on_epoch_end(e, *this);
+      if (stop) break;
+    }
+    for (auto& h : hooks_)
+      if (h.on_train_end) h.on_train_end(*this);
+  }
+
+  G g_;
+  D d_;
+  L loss_;
+  TrainerOptions options_;
+  Policy policy_;
+  at::Generator train_gen_;
+  at::Generator sample_gen_;
+  std::unique_ptr<torch::optim::Optimizer> g_opt_;
+  std::unique_ptr<torch::optim::Optimizer> d_opt_;
+  std::vector<detail::HookSlot> hooks_;
+  std::vector<int64_t> sample_shape_;
+  torch::Tensor last_real_;
+  int64_t step_ = 0;
+  int64_t epoch_ = 0;
+};
+
+}  // namespace gancraft

@@ -1,0 +1,77 @@
+#pragma once
+/// @file gancraft/training/trainer_options.hpp
+
+#include <gancraft/error.hpp>
+#include <gancraft/training/optimizer_options.hpp>
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace gancraft {
+
+/// How `Trainer::sample` and the sample hooks run the generator.
+enum class SampleMode {
+  /// `eval()` mode: BatchNorm uses its running statistics, dropout is off. Each sample depends
+  /// only on its own noise. The default.
+  Eval,
+  /// `train()` mode with batch statistics, as DCGAN-style code often samples; the BatchNorm
+  /// running statistics are saved before and restored after, so training is unaffected.
+  BatchStatistics,
+};
+
+/// Options of `gancraft::Trainer`.
+/// @code
+/// auto options = gc::TrainerOptions().latent_dim(100).batch_size(64).epochs(5).seed(7);
+/// @endcode
+struct TrainerOptions {
+  /// Width of the generator's latent input; noise is drawn as `[batch, latent_dim]` ~ N(0, 1).
+  TORCH_ARG(int64_t, latent_dim) = 100;
+  /// Real samples per discriminator step; also the generator's batch.
+  TORCH_ARG(int64_t, batch_size) = 64;
+  /// Training length in generator updates. Set exactly one of `steps` and `epochs`.
+  TORCH_ARG(std::optional<int64_t>, steps) = std::nullopt;
+  /// Training length in passes over the real data (each discriminator step consumes one
+  /// batch): `epochs · (samples / batch_size) / d_steps_per_g_step` generator updates.
+  TORCH_ARG(std::optional<int64_t>, epochs) = std::nullopt;
+  /// Discriminator updates per generator update (n_critic; 5 for WGAN).
+  TORCH_ARG(int64_t, d_steps_per_g_step) = 1;
+  /// Generator optimizer.
+  TORCH_ARG(OptimizerOptions, g_optimizer) = OptimizerOptions::adam();
+  /// Discriminator optimizer.
+  TORCH_ARG(OptimizerOptions, d_optimizer) = OptimizerOptions::adam();
+  /// Seeds the trainer's own generators: training noise, data order, penalties, and (through
+  /// a separate stream) sampling. LibTorch's global generator is left alone.
+  TORCH_ARG(uint64_t, seed) = 0;
+  /// Where the networks and batches live: CPU, or CUDA when the build and machine have it.
+  TORCH_ARG(torch::Device, device) = torch::kCPU;
+  /// If set, LibTorch's intra-op threads and the BLAS's threads are both set to this number
+  /// when training starts. Unset, gancraft changes no process-wide setting.
+  TORCH_ARG(std::optional<int>, threads) = std::nullopt;
+  /// Module mode used for `sample()` and sample grids.
+  TORCH_ARG(SampleMode, sample_mode) = SampleMode::Eval;
+
+  // TORCH_ARG leaves the access at private.
+ public:
+  /// Throws `OptionError` naming the first invalid option.
+  void validate() const {
+    GANCRAFT_CHECK(latent_dim() > 0, OptionError, "TrainerOptions::latent_dim must be > 0, got ",
+                   latent_dim());
+    GANCRAFT_CHECK(batch_size() > 0, OptionError, "TrainerOptions::batch_size must be > 0, got ",
+                   batch_size());
+    GANCRAFT_CHECK(d_steps_per_g_step() > 0, OptionError,
+                   "TrainerOptions::d_steps_per_g_step must be > 0, got ", d_steps_per_g_step());
+    GANCRAFT_CHECK(!(steps() && epochs()), OptionError,
+                   "TrainerOptions: set either steps (", *steps(), ") or epochs (", *epochs(),
+                   "), not both");
+    GANCRAFT_CHECK(!steps() || *steps() >= 0, OptionError,
+                   "TrainerOptions::steps must be >= 0, got ", steps().value_or(0));
+    GANCRAFT_CHECK(!epochs() || *epochs() >= 0, OptionError,
+                   "TrainerOptions::epochs must be >= 0, got ", epochs().value_or(0));
+    GANCRAFT_CHECK(!threads() || *threads() > 0, OptionError,
+                   "TrainerOptions::threads must be > 0, got ", threads().value_or(0));
+  }
+};
+
+}  // namespace gancraft
