@@ -78,7 +78,8 @@ class FrozenParameters {
 template <class Ds>
 concept map_dataset = requires(Ds& ds, size_t i) {
   { ds.get(i).data } -> std::convertible_to<torch::Tensor>;
-  { ds.size() } -> std::convertible_to<std::optional<size_t>>;
+  { ds.size().has_value() } -> std::convertible_to<bool>;  // c10::optional<size_t>
+  { *ds.size() } -> std::convertible_to<size_t>;
 };
 
 }  // namespace detail
