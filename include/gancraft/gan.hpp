@@ -34,3 +34,14 @@
 #include <gancraft/hooks/checkpointer.hpp>
 #include <gancraft/hooks/jsonl_logger.hpp>
 #include <gancraft/hooks/progress_bar.hpp>
+#include <gancraft/hooks/sample_grid.hpp>
+
+#include <gancraft/models/dcgan.hpp>
+#include <gancraft/models/mlp.hpp>
+
+#include <gancraft/data/cifar10.hpp>
+#include <gancraft/data/gaussian_mixture.hpp>
+#include <gancraft/data/image_folder.hpp>
+#include <gancraft/data/mnist.hpp>
+#include <gancraft/io/image_grid.hpp>
+#include <gancraft/io/png.hpp>

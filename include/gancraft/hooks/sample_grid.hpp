@@ -1,0 +1,86 @@
+#pragma once
+/// @file gancraft/hooks/sample_grid.hpp
+
+#include <gancraft/error.hpp>
+#include <gancraft/io/image_grid.hpp>
+#include <gancraft/training/random.hpp>
+#include <gancraft/training/step_report.hpp>
+#include <gancraft/training/training_context.hpp>
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace gancraft::hooks {
+
+/// Options of `SampleGrid`.
+/// @code
+/// trainer.add_hook(gc::hooks::SampleGrid("run/samples", gc::hooks::SampleGridOptions().every(500)));
+/// @endcode
+struct SampleGridOptions {
+  /// Generator updates between grids.
+  TORCH_ARG(int64_t, every) = 500;
+  /// Images per grid.
+  TORCH_ARG(int64_t, count) = 64;
+  /// Images per grid row.
+  TORCH_ARG(int64_t, nrow) = 8;
+  /// Seed of the fixed latent batch, so every grid shows the same latents as training goes on.
+  TORCH_ARG(uint64_t, seed) = 1234;
+  /// Also write a grid at step 0 (before training) and when training ends.
+  TORCH_ARG(bool, at_begin_and_end) = true;
+};
+
+/// Writes `dir/step-NNNNNN.png`: a grid of the generator's images for one fixed latent batch,
+/// every `every` steps. The latents come from the hook's own generator, and the images from
+/// `TrainingContext::generate`, so drawing a grid never changes training.
+class SampleGrid {
+ public:
+  explicit SampleGrid(std::filesystem::path dir, SampleGridOptions options = {})
+      : dir_(std::move(dir)), options_(options) {
+    GANCRAFT_CHECK(options_.every() > 0, OptionError, "SampleGrid: every must be > 0, got ",
+                   options_.every());
+    GANCRAFT_CHECK(options_.count() > 0 && options_.nrow() > 0, OptionError,
+                   "SampleGrid: count and nrow must be > 0, got ", options_.count(), " and ",
+                   options_.nrow());
+  }
+
+  int64_t interval() const { return 0; }  ///< reads no losses
+  const std::filesystem::path& dir() const { return dir_; }  ///< where grids go
+
+  void on_train_begin(TrainingContext& ctx) {
+    at::Generator gen = make_generator(options_.seed());
+    latents_ = torch::randn({options_.count(), ctx.options().latent_dim()}, gen);
+    if (options_.at_begin_and_end() && ctx.step() == 0) write(ctx);
+  }
+  void on_step_end(const StepReport& r, TrainingContext& ctx) {
+    if (r.step % options_.every() == 0) write(ctx);
+  }
+  void on_train_end(TrainingContext& ctx) {
+    if (options_.at_begin_and_end() && ctx.step() % options_.every() != 0) write(ctx);
+  }
+
+  /// The grid file for `step`.
+  std::filesystem::path path_for(int64_t step) const {
+    char name[32];
+    std::snprintf(name, sizeof name, "step-%06lld.png", static_cast<long long>(step));
+    return dir_ / name;
+  }
+
+ private:
+  void write(TrainingContext& ctx) {
+    torch::Tensor images = ctx.generate(latents_).to(torch::kCPU);
+    GANCRAFT_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3), ShapeError,
+                   "SampleGrid: the generator's output has shape ", images.sizes(),
+                   "; a grid needs images [N, 1 or 3, H, W]");
+    io::save_grid(path_for(ctx.step()), images, options_.nrow());
+  }
+
+  std::filesystem::path dir_;
+  SampleGridOptions options_;
+  torch::Tensor latents_;
+};
+
+}  // namespace gancraft::hooks
