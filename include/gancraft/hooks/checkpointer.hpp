@@ -3,6 +3,7 @@
 
 #include <gancraft/error.hpp>
 #include <gancraft/training/optimizer_options.hpp>
+#include <gancraft/training/step_report.hpp>
 #include <gancraft/training/training_context.hpp>
 #include <gancraft/version.hpp>
 
