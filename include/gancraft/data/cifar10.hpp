@@ -14,11 +14,9 @@
 #include <gancraft/detail/gzip.hpp>
 #include <gancraft/detail/image_dataset.hpp>
 #include <gancraft/error.hpp>
+#include <gancraft/io/cifar_format.hpp>
 
 namespace gancraft::detail {
-
-/// Bytes in one CIFAR-10 record: a label byte and 3 * 32 * 32 pixel bytes.
-inline constexpr std::size_t kCifarRecordBytes = 1 + 3 * 32 * 32;
 
 /// Loads the `split` part of CIFAR-10's binary release from `root` (the
 /// batches directory or its parent).
@@ -40,19 +38,14 @@ inline LabelledImages load_cifar10(const std::filesystem::path& root, data::Spli
                    ": not found; CIFAR10 expects the binary release's files in ", root.string(),
                    " or ", (root / "cifar-10-batches-bin").string());
     const std::vector<std::uint8_t> bytes = detail::read_maybe_gzipped(file);
-    GANCRAFT_CHECK(!bytes.empty() && bytes.size() % kCifarRecordBytes == 0, IoError, file.string(),
-                   ": wrong size: ", bytes.size(), " bytes is not a whole, non-zero number of ",
-                   kCifarRecordBytes, "-byte records (the official files hold 10000 records, ",
-                   10000 * kCifarRecordBytes, " bytes)");
-    const auto n = static_cast<int64_t>(bytes.size() / kCifarRecordBytes);
+    const io::CifarBatch batch = io::parse_cifar_batch(bytes, file.string());
+    const auto n = static_cast<int64_t>(batch.count);
     torch::Tensor file_images = torch::empty({n, 3, 32, 32}, torch::kFloat);
     torch::Tensor file_labels = torch::empty({n}, torch::kLong);
     float* pixels = file_images.data_ptr<float>();
     int64_t* label_out = file_labels.data_ptr<int64_t>();
     for (int64_t r = 0; r < n; ++r) {
-      const std::uint8_t* record = bytes.data() + r * kCifarRecordBytes;
-      GANCRAFT_CHECK(record[0] < 10, IoError, file.string(), ": label ", int(record[0]),
-                     " of record ", r, " is outside 0..9");
+      const std::uint8_t* record = batch.records + r * kCifarRecordBytes;
       label_out[r] = record[0];
       // The planes are already in [C, H, W] order.
       detail::bytes_to_unit_range(record + 1, pixels + r * (kCifarRecordBytes - 1),

@@ -2,23 +2,13 @@
 /// @file gancraft/data/image_folder.hpp
 /// A data set over a directory tree of the user's own PNG and JPEG files.
 
-// jpeglib.h uses FILE and size_t without including their headers.
-#include <cstddef>
-#include <cstdio>
-
-#include <jpeglib.h>
-// After jpeglib.h, which it needs; gives the message codes.
-#include <jerror.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,96 +16,39 @@
 
 #include <gancraft/detail/gzip.hpp>
 #include <gancraft/error.hpp>
+#include <gancraft/io/image_decode.hpp>
 #include <gancraft/io/png.hpp>
 
 namespace gancraft::detail {
 
-/// libjpeg error manager whose exits longjmp back instead of calling exit().
-struct JpegErrorManager {
-  jpeg_error_mgr base;  // first member: libjpeg hands us a pointer to it
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-};
+// The libjpeg error and progress machinery lives in gancraft/io/image_decode.hpp
+// with the decoders.
 
-/// libjpeg `error_exit`: formats the message and longjmps. Never throws, since
-/// C++ exceptions may not cross libjpeg's C frames.
-inline void jpeg_error_exit_longjmp(j_common_ptr cinfo) {
-  auto* err = reinterpret_cast<JpegErrorManager*>(cinfo->err);
-  (*cinfo->err->format_message)(cinfo, err->message);
-  std::longjmp(err->jump, 1);
-}
-
-/// libjpeg `emit_message`: a truncated file ("Premature end of JPEG file",
-/// after which libjpeg would fill the rest with gray) is made fatal so that it
-/// is reported instead of silently loaded. Other corrupt-data warnings (such
-/// as extraneous bytes before a marker, common in camera files that every
-/// viewer shows fine) are ignored, as PIL ignores them. Nothing is printed.
-inline void jpeg_emit_message_strict(j_common_ptr cinfo, int msg_level) {
-  if (msg_level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_error_exit_longjmp(cinfo);
-}
-
-/// Decoded JPEG dimensions.
-struct JpegHeader {
-  JDIMENSION width = 0;
-  JDIMENSION height = 0;
-  int channels = 0;
-};
-
-// As in png.hpp, the functions holding setjmp keep only trivially
-// destructible locals, so the longjmp skips no destructor.
-
-/// Reads the header and starts decompression to 8-bit gray or RGB.
-inline bool jpeg_start_c(jpeg_decompress_struct* cinfo, JpegErrorManager* err,
-                         const unsigned char* data, unsigned long size, JpegHeader* out) {
-  if (setjmp(err->jump)) return false;
-  jpeg_mem_src(cinfo, data, size);
-  jpeg_read_header(cinfo, TRUE);
-  cinfo->out_color_space = cinfo->jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_start_decompress(cinfo);
-  out->width = cinfo->output_width;
-  out->height = cinfo->output_height;
-  out->channels = cinfo->output_components;
-  return true;
-}
-
-/// Decodes all scanlines into `pixels` (row stride `stride` bytes).
-inline bool jpeg_read_c(jpeg_decompress_struct* cinfo, JpegErrorManager* err, unsigned char* pixels,
-                        std::size_t stride) {
-  if (setjmp(err->jump)) return false;
-  while (cinfo->output_scanline < cinfo->output_height) {
-    JSAMPROW row = pixels + cinfo->output_scanline * stride;
-    jpeg_read_scanlines(cinfo, &row, 1);
+/// Decodes the image in `bytes` (PNG or JPEG, by magic bytes) to uint8 [H, W, C].
+inline torch::Tensor decode_image_tensor(std::span<const std::uint8_t> bytes,
+                                         const std::filesystem::path& path, io::ImageFormat format) {
+  torch::Tensor image;
+  auto allocate = [&](const io::ImageShape& shape) {
+    image = torch::empty({static_cast<int64_t>(shape.height), static_cast<int64_t>(shape.width),
+                          shape.channels},
+                         torch::kUInt8);
+    return image.data_ptr<std::uint8_t>();
+  };
+  if (format == io::ImageFormat::Jpeg) {
+    io::decode_jpeg_into(bytes, path.string(), allocate);
+  } else if (format == io::ImageFormat::Png) {
+    io::decode_png_into(bytes, path.string(), allocate);
+  } else {
+    io::decode_image_into(bytes, path.string(), allocate);
   }
-  jpeg_finish_decompress(cinfo);
-  return true;
+  return image;
 }
 
 /// Decodes the JPEG at `path` to uint8 [H, W, C], C = 1 (gray) or 3 (RGB).
-/// @throws IoError naming the file if it is unreadable, truncated or corrupt.
+/// @throws IoError naming the file if it is unreadable, truncated, corrupt or
+/// too large (see io::decode_jpeg_into).
 inline torch::Tensor read_jpeg(const std::filesystem::path& path) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  jpeg_decompress_struct cinfo{};
-  JpegErrorManager err{};
-  cinfo.err = jpeg_std_error(&err.base);
-  err.base.error_exit = jpeg_error_exit_longjmp;
-  err.base.emit_message = jpeg_emit_message_strict;
-  jpeg_create_decompress(&cinfo);
-  struct Destroy {
-    jpeg_decompress_struct* cinfo;
-    ~Destroy() { jpeg_destroy_decompress(cinfo); }
-  } destroy{&cinfo};
-  JpegHeader header;
-  GANCRAFT_CHECK(jpeg_start_c(&cinfo, &err, bytes.data(), bytes.size(), &header), IoError,
-                 path.string(), ": corrupt JPEG: ", err.message);
-  GANCRAFT_CHECK(header.channels == 1 || header.channels == 3, IoError, path.string(),
-                 ": unsupported JPEG layout: ", header.channels, " channels");
-  torch::Tensor image = torch::empty(
-      {static_cast<int64_t>(header.height), static_cast<int64_t>(header.width), header.channels},
-      torch::kUInt8);
-  GANCRAFT_CHECK(jpeg_read_c(&cinfo, &err, image.data_ptr<std::uint8_t>(),
-                             std::size_t{header.width} * header.channels),
-                 IoError, path.string(), ": corrupt or truncated JPEG: ", err.message);
-  return image;
+  return decode_image_tensor(read_file_bytes(path), path, io::ImageFormat::Jpeg);
 }
 
 /// Lower-cased extension of `path`, with its dot.
@@ -134,15 +67,7 @@ inline bool is_image_file_name(const std::filesystem::path& path) {
 
 /// Decodes a PNG or JPEG (chosen by the file's magic bytes, not its name) to uint8 [H, W, C].
 inline torch::Tensor read_image_any(const std::filesystem::path& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  GANCRAFT_CHECK(file != nullptr, IoError, path.string(),
-                 ": cannot open for reading: ", std::strerror(errno));
-  unsigned char magic[3] = {};
-  const std::size_t got = std::fread(magic, 1, 3, file);
-  std::fclose(file);
-  if (got >= 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff) return read_jpeg(path);
-  if (got >= 3 && magic[0] == 0x89 && magic[1] == 'P' && magic[2] == 'N') return io::read_png(path);
-  throw IoError(str(path.string(), ": neither a PNG nor a JPEG file (unrecognised magic bytes)"));
+  return decode_image_tensor(read_file_bytes(path), path, io::ImageFormat::Unknown);
 }
 
 }  // namespace gancraft::detail

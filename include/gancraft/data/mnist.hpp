@@ -2,7 +2,6 @@
 /// @file gancraft/data/mnist.hpp
 /// MNIST and Fashion-MNIST from their IDX files (raw or gzip-compressed).
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -15,78 +14,33 @@
 #include <gancraft/detail/gzip.hpp>
 #include <gancraft/detail/image_dataset.hpp>
 #include <gancraft/error.hpp>
+#include <gancraft/io/idx_format.hpp>
 
 namespace gancraft::detail {
 
-/// Big-endian 32-bit read, as IDX headers store their fields.
-inline std::uint32_t read_be32(const std::uint8_t* p) noexcept {
-  return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 |
-         std::uint32_t(p[3]);
-}
-
 /// An IDX image file decoded to [-1, 1]: `images` is float [N, 1, rows, cols].
 /// @throws IoError naming the file on a bad magic number or a size that does
-/// not match the header.
+/// not match the header (see io::parse_idx_images).
 inline torch::Tensor read_idx_images(const std::filesystem::path& path) {
   const std::vector<std::uint8_t> bytes = read_maybe_gzipped(path);
-  // The magic number first: a wrong kind of file is the more useful diagnosis.
-  const std::uint32_t magic = bytes.size() >= 4 ? read_be32(bytes.data()) : 0;
-  GANCRAFT_CHECK(magic == 2051, IoError, path.string(), ": bad magic number ", magic,
-                 " (expected 2051 for an IDX image file",
-                 magic == 2049 ? "; this is a label file" : "", ")");
-  GANCRAFT_CHECK(bytes.size() >= 16, IoError, path.string(),
-                 ": truncated: an IDX image file needs a 16-byte header but the file has ",
-                 bytes.size(), " bytes");
-  const std::uint64_t n = read_be32(bytes.data() + 4);
-  const std::uint64_t rows = read_be32(bytes.data() + 8);
-  const std::uint64_t cols = read_be32(bytes.data() + 12);
-  // rows * cols < 2^64; the product with n may not be, and no real file is that big.
-  const bool overflow = rows != 0 && cols != 0 && n > UINT64_MAX / (rows * cols);
-  const std::uint64_t actual = bytes.size() - 16;
-  GANCRAFT_CHECK(!overflow, IoError, path.string(), ": truncated: header says ", n, " images of ",
-                 rows, "x", cols, " (more than 2^64 bytes) but file has ", actual,
-                 " bytes of pixels after its 16-byte header");
-  const std::uint64_t expected = n * rows * cols;
-  GANCRAFT_CHECK(actual >= expected, IoError, path.string(), ": truncated: header says ", n,
-                 " images of ", rows, "x", cols, " (", expected, " bytes) but file has ", actual,
-                 " bytes of pixels after its 16-byte header");
-  GANCRAFT_CHECK(actual == expected, IoError, path.string(), ": ", actual - expected,
-                 " bytes of trailing data: header says ", n, " images of ", rows, "x", cols, " (",
-                 expected, " bytes)");
-  GANCRAFT_CHECK(rows > 0 && cols > 0, IoError, path.string(), ": header says images are ", rows,
-                 "x", cols);
-  torch::Tensor images = torch::empty(
-      {static_cast<int64_t>(n), 1, static_cast<int64_t>(rows), static_cast<int64_t>(cols)},
-      torch::kFloat);
-  bytes_to_unit_range(bytes.data() + 16, images.data_ptr<float>(), expected);
+  const io::IdxImages idx = io::parse_idx_images(bytes, path.string());
+  torch::Tensor images = torch::empty({static_cast<int64_t>(idx.count), 1,
+                                       static_cast<int64_t>(idx.rows),
+                                       static_cast<int64_t>(idx.cols)},
+                                      torch::kFloat);
+  bytes_to_unit_range(idx.pixels, images.data_ptr<float>(), idx.count * idx.rows * idx.cols);
   return images;
 }
 
 /// An IDX label file as int64 [N]; every label must be below `num_classes`.
-/// @throws IoError naming the file on a bad magic number, size or label.
+/// @throws IoError naming the file on a bad magic number, size or label
+/// (see io::parse_idx_labels).
 inline torch::Tensor read_idx_labels(const std::filesystem::path& path, int64_t num_classes) {
   const std::vector<std::uint8_t> bytes = read_maybe_gzipped(path);
-  const std::uint32_t magic = bytes.size() >= 4 ? read_be32(bytes.data()) : 0;
-  GANCRAFT_CHECK(magic == 2049, IoError, path.string(), ": bad magic number ", magic,
-                 " (expected 2049 for an IDX label file",
-                 magic == 2051 ? "; this is an image file" : "", ")");
-  GANCRAFT_CHECK(bytes.size() >= 8, IoError, path.string(),
-                 ": truncated: an IDX label file needs an 8-byte header but the file has ",
-                 bytes.size(), " bytes");
-  const std::uint64_t n = read_be32(bytes.data() + 4);
-  const std::uint64_t actual = bytes.size() - 8;
-  GANCRAFT_CHECK(actual >= n, IoError, path.string(), ": truncated: header says ", n,
-                 " labels but file has ", actual, " bytes of labels after its 8-byte header");
-  GANCRAFT_CHECK(actual == n, IoError, path.string(), ": ", actual - n,
-                 " bytes of trailing data: header says ", n, " labels");
-  torch::Tensor labels = torch::empty({static_cast<int64_t>(n)}, torch::kLong);
+  const io::IdxLabels idx = io::parse_idx_labels(bytes, path.string(), num_classes);
+  torch::Tensor labels = torch::empty({static_cast<int64_t>(idx.count)}, torch::kLong);
   auto* out = labels.data_ptr<int64_t>();
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint8_t label = bytes[8 + i];
-    GANCRAFT_CHECK(label < num_classes, IoError, path.string(), ": label ", int(label),
-                   " at index ", i, " is outside 0..", num_classes - 1);
-    out[i] = label;
-  }
+  for (std::uint64_t i = 0; i < idx.count; ++i) out[i] = idx.labels[i];
   return labels;
 }
 

@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -50,11 +51,19 @@ inline bool is_gzip(std::span<const std::uint8_t> bytes) noexcept {
   return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 }
 
+/// Default limit on what `gunzip` produces: 2^32 bytes (4 GiB), some 25 times
+/// CIFAR-10's training set, so that a gzip bomb (deflate expands up to about
+/// 1032:1) fails with an error instead of exhausting memory.
+inline constexpr std::size_t kMaxGunzipBytes = std::size_t{1} << 32;
+
 /// Decompresses a gzip stream (one or more concatenated members, as `gzip`
 /// and `cat a.gz b.gz` produce). `name` only labels error messages.
-/// @throws IoError naming `name` on a truncated or corrupt stream.
+/// Torch-free, so the fuzz targets (fuzz/) use it too.
+/// @throws IoError naming `name` on a truncated or corrupt stream, or one that
+/// decompresses to more than `max_bytes`.
 inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> compressed,
-                                        const std::filesystem::path& name) {
+                                        const std::filesystem::path& name,
+                                        std::size_t max_bytes = kMaxGunzipBytes) {
   std::vector<std::uint8_t> out;
   // The gzip trailer stores the uncompressed size modulo 2^32: a good first guess.
   if (compressed.size() >= 18) {
@@ -62,7 +71,7 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> compressed
     const std::uint32_t isize = std::uint32_t(t[0]) | std::uint32_t(t[1]) << 8 |
                                 std::uint32_t(t[2]) << 16 | std::uint32_t(t[3]) << 24;
     // Cap the hint so that a corrupt trailer cannot request absurd memory.
-    out.reserve(std::min<std::size_t>(isize, compressed.size() * 1032));
+    out.reserve(std::min<std::size_t>({isize, compressed.size() * 1032, max_bytes}));
   }
 
   z_stream zs{};
@@ -92,6 +101,9 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> compressed
     const int rc = inflate(&zs, Z_NO_FLUSH);
     consumed += avail_in_before - zs.avail_in;
     out.resize(old_size + (avail_out_before - zs.avail_out));
+    GANCRAFT_CHECK(out.size() <= max_bytes, IoError, name.string(),
+                   ": gzip stream decompresses to more than the limit of ", max_bytes,
+                   " bytes (refused as a possible decompression bomb)");
 
     if (rc == Z_STREAM_END) {
       // Another member may follow; anything that is not one is trailing garbage.

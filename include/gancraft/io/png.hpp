@@ -23,68 +23,17 @@
 
 #include <torch/torch.h>
 
+#include <gancraft/detail/gzip.hpp>
 #include <gancraft/error.hpp>
+#include <gancraft/io/image_decode.hpp>
 
 namespace gancraft::detail {
 
-/// Where libpng's error callback leaves its message before it longjmps back.
-struct PngErrorSink {
-  char message[256] = {};
-};
+// The libpng error callbacks (PngErrorSink, png_error_to_sink, png_ignore_warning)
+// live in gancraft/io/image_decode.hpp with the decoder.
 
-/// libpng error callback: records the message and longjmps to the active
-/// `setjmp(png_jmpbuf(png))`. It must not throw: C++ exceptions may not cross
-/// libpng's C frames.
-inline void png_error_to_sink(png_structp png, png_const_charp message) {
-  auto* sink = static_cast<PngErrorSink*>(png_get_error_ptr(png));
-  if (sink != nullptr) {
-    std::snprintf(sink->message, sizeof(sink->message), "%s", message ? message : "unknown error");
-  }
-  png_longjmp(png, 1);
-}
-
-/// libpng warning callback: warnings (e.g. unknown ancillary chunks) are ignored.
-inline void png_ignore_warning(png_structp, png_const_charp) {}
-
-/// Header facts gathered by `png_read_header_c`.
-struct PngHeader {
-  png_uint_32 width = 0;
-  png_uint_32 height = 0;
-  int channels = 0;
-};
-
-// The `_c` functions below hold setjmp and call libpng. They keep only
-// trivially destructible locals, so a longjmp out of libpng skips no destructor.
-
-/// Reads the header and installs the transformations to 8-bit gray or RGB.
-/// Returns false (message in the sink) on a libpng error.
-inline bool png_read_header_c(png_structp png, png_infop info, std::FILE* file, PngHeader* out) {
-  if (setjmp(png_jmpbuf(png))) return false;
-  png_init_io(png, file);
-  png_read_info(png, info);
-  const png_byte color = png_get_color_type(png, info);
-  const png_byte depth = png_get_bit_depth(png, info);
-  if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
-  if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-  if (depth == 16) png_set_strip_16(png);
-  // tRNS and alpha channels are dropped, not composited; see read_png.
-  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-  png_set_strip_alpha(png);
-  png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  out->width = png_get_image_width(png, info);
-  out->height = png_get_image_height(png, info);
-  out->channels = png_get_channels(png, info);
-  return true;
-}
-
-/// Decodes the pixel rows into `rows` (one pointer per row).
-inline bool png_read_rows_c(png_structp png, png_infop info, png_bytepp rows) {
-  if (setjmp(png_jmpbuf(png))) return false;
-  png_read_image(png, rows);
-  png_read_end(png, info);
-  return true;
-}
+// png_write_c holds setjmp and calls libpng; it keeps only trivially destructible
+// locals, so a longjmp out of libpng skips no destructor.
 
 /// Encodes `rows` as an 8-bit PNG of the given color type into `file`.
 inline bool png_write_c(png_structp png, png_infop info, std::FILE* file, png_uint_32 width,
@@ -233,43 +182,20 @@ inline void write_png(const std::filesystem::path& path, const torch::Tensor& im
 /// @code
 /// torch::Tensor hwc = gancraft::io::read_png("samples/epoch_010.png");  // uint8 [H,W,C]
 /// @endcode
-/// @throws IoError naming the file if it is missing, not a PNG, truncated or corrupt.
+/// Decoding is `decode_png_into` (gancraft/io/image_decode.hpp), which also
+/// refuses images larger than `kMaxDecodedImageBytes` once decoded.
+///
+/// @throws IoError naming the file if it is missing, not a PNG, truncated,
+/// corrupt or too large.
 inline torch::Tensor read_png(const std::filesystem::path& path) {
-  detail::FileCloser file{std::fopen(path.c_str(), "rb")};
-  GANCRAFT_CHECK(file.file != nullptr, IoError, path.string(),
-                 ": cannot open for reading: ", std::strerror(errno));
-  png_byte signature[8] = {};
-  const std::size_t got = std::fread(signature, 1, sizeof(signature), file.file);
-  GANCRAFT_CHECK(got == sizeof(signature) && png_sig_cmp(signature, 0, sizeof(signature)) == 0,
-                 IoError, path.string(), ": not a PNG file (missing PNG signature)");
-  std::rewind(file.file);
-
-  detail::PngErrorSink sink;
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, detail::png_error_to_sink,
-                                           detail::png_ignore_warning);
-  GANCRAFT_CHECK(png != nullptr, IoError, path.string(), ": cannot create libpng reader");
-  png_infop info = png_create_info_struct(png);
-  struct Destroy {
-    png_structp* png;
-    png_infop* info;
-    ~Destroy() { png_destroy_read_struct(png, info, nullptr); }
-  } destroy{&png, &info};
-  GANCRAFT_CHECK(info != nullptr, IoError, path.string(), ": cannot create libpng info struct");
-
-  detail::PngHeader header;
-  GANCRAFT_CHECK(detail::png_read_header_c(png, info, file.file, &header), IoError, path.string(),
-                 ": corrupt PNG: ", sink.message);
-  GANCRAFT_CHECK(header.channels == 1 || header.channels == 3, IoError, path.string(),
-                 ": unexpected PNG layout: ", header.channels, " channels after conversion");
-  torch::Tensor image = torch::empty(
-      {static_cast<int64_t>(header.height), static_cast<int64_t>(header.width), header.channels},
-      torch::kUInt8);
-  std::vector<png_bytep> rows(header.height);
-  auto* base = image.data_ptr<std::uint8_t>();
-  const std::size_t stride = std::size_t{header.width} * header.channels;
-  for (png_uint_32 y = 0; y < header.height; ++y) rows[y] = base + y * stride;
-  GANCRAFT_CHECK(detail::png_read_rows_c(png, info, rows.data()), IoError, path.string(),
-                 ": corrupt or truncated PNG: ", sink.message);
+  const std::vector<std::uint8_t> bytes = detail::read_file_bytes(path);
+  torch::Tensor image;
+  decode_png_into(bytes, path.string(), [&](const ImageShape& shape) {
+    image = torch::empty({static_cast<int64_t>(shape.height), static_cast<int64_t>(shape.width),
+                          shape.channels},
+                         torch::kUInt8);
+    return image.data_ptr<std::uint8_t>();
+  });
   return image;
 }
 
