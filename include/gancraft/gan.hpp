@@ -23,6 +23,7 @@
 #include <gancraft/penalties/r1.hpp>
 
 #include <gancraft/training/alternating_policy.hpp>
+#include <gancraft/training/loop_state.hpp>
 #include <gancraft/training/optimizer_options.hpp>
 #include <gancraft/training/random.hpp>
 #include <gancraft/training/step_report.hpp>
@@ -32,6 +33,7 @@
 #include <gancraft/training/weight_clip.hpp>
 
 #include <gancraft/hooks/checkpointer.hpp>
+#include <gancraft/hooks/divergence_guard.hpp>
 #include <gancraft/hooks/jsonl_logger.hpp>
 #include <gancraft/hooks/progress_bar.hpp>
 #include <gancraft/hooks/sample_grid.hpp>
@@ -43,5 +45,7 @@
 #include <gancraft/data/gaussian_mixture.hpp>
 #include <gancraft/data/image_folder.hpp>
 #include <gancraft/data/mnist.hpp>
+#include <gancraft/io/checkpoint.hpp>
 #include <gancraft/io/image_grid.hpp>
+#include <gancraft/io/manifest.hpp>
 #include <gancraft/io/png.hpp>

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "fixtures.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -10,69 +12,9 @@
 namespace gc = gancraft;
 namespace fs = std::filesystem;
 
+using namespace fixtures;
+
 namespace {
-
-/// A small generator with BatchNorm, so that mode handling matters.
-struct BnGenImpl : torch::nn::Module {
-  torch::nn::Linear a{nullptr}, b{nullptr};
-  torch::nn::BatchNorm1d bn{nullptr};
-  BnGenImpl() {
-    a = register_module("a", torch::nn::Linear(4, 16));
-    bn = register_module("bn", torch::nn::BatchNorm1d(16));
-    b = register_module("b", torch::nn::Linear(16, 2));
-  }
-  torch::Tensor forward(torch::Tensor z) { return b(torch::relu(bn(a(z)))); }
-};
-TORCH_MODULE(BnGen);
-
-struct CriticImpl : torch::nn::Module {
-  torch::nn::Sequential net{nullptr};
-  CriticImpl() {
-    net = register_module("net", torch::nn::Sequential(torch::nn::Linear(2, 16),
-                                                       torch::nn::LeakyReLU(),
-                                                       torch::nn::Linear(16, 1)));
-  }
-  torch::Tensor forward(torch::Tensor x) { return net->forward(x); }
-};
-TORCH_MODULE(Critic);
-
-torch::Tensor ring_data() {
-  auto gen = gc::make_generator(123);
-  torch::Tensor angle = torch::rand({512}, gen) * 6.283185307179586;
-  return torch::stack({angle.cos(), angle.sin()}, 1);
-}
-
-gc::TrainerOptions small(int64_t steps) {
-  return gc::TrainerOptions().latent_dim(4).batch_size(32).steps(steps).seed(5);
-}
-
-std::vector<torch::Tensor> state_of(torch::nn::Module& m) {
-  std::vector<torch::Tensor> out;
-  for (auto& p : m.parameters()) out.push_back(p.detach().clone());
-  for (auto& b : m.buffers()) out.push_back(b.detach().clone());
-  return out;
-}
-
-/// Adam's moments and step counts, in parameter order.
-std::vector<torch::Tensor> adam_state(torch::optim::Optimizer& opt) {
-  std::vector<torch::Tensor> out;
-  for (auto& p : opt.param_groups()[0].params()) {
-    auto& st = static_cast<torch::optim::AdamParamState&>(
-        *opt.state().at(c10::guts::to_string(p.unsafeGetTensorImpl())));
-    out.push_back(st.exp_avg());
-    out.push_back(st.exp_avg_sq());
-    out.push_back(torch::tensor(st.step()));
-  }
-  return out;
-}
-
-bool identical(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (!torch::equal(a[i], b[i])) return false;
-  return true;
-}
-
 /// Trains from a fixed initialisation and returns (G state, D state).
 template <class Loss = gc::losses::NonSaturating, class... Hooks>
 std::pair<std::vector<torch::Tensor>, std::vector<torch::Tensor>> train(gc::TrainerOptions o,
@@ -252,47 +194,4 @@ TEST_CASE("fit accepts a map-style torch::data dataset", "[trainer]") {
   auto from_tensor = train(small(30));
   // Same indices, same noise: the dataset path gives the same training as the tensor path.
   CHECK(identical(from_tensor.first, state_of(*t.generator())));
-}
-
-TEST_CASE("checkpoints round-trip weights, optimizers and progress byte for byte", "[trainer][checkpoint]") {
-  const fs::path root = fs::path(GANCRAFT_TEST_TMP) / "ckpt";
-  fs::remove_all(root);
-  torch::manual_seed(42);
-  auto t = gc::Trainer(BnGen{}, Critic{}, gc::losses::NonSaturating{}, small(30));
-  t.add_hook(gc::hooks::Checkpointer(root, gc::hooks::CheckpointerOptions().every(10).keep_last(2)));
-  t.fit(ring_data());
-  CHECK_FALSE(fs::exists(root / "step-000010"));
-  CHECK(fs::exists(root / "step-000020"));
-  CHECK(fs::exists(root / "step-000030"));
-  std::ifstream latest(root / "latest");
-  std::string name;
-  std::getline(latest, name);
-  CHECK(name == "step-000030");
-
-  torch::manual_seed(999);  // different initial weights
-  auto u = gc::Trainer(BnGen{}, Critic{}, gc::losses::NonSaturating{}, small(30));
-  CHECK_FALSE(identical(state_of(*t.generator()), state_of(*u.generator())));
-  gc::load_checkpoint(u, root);
-  CHECK(u.step() == 30);
-  CHECK(identical(state_of(*t.generator()), state_of(*u.generator())));
-  CHECK(identical(state_of(*t.discriminator()), state_of(*u.discriminator())));
-  // Optimizer state too: every Adam moment and step count matches.
-  CHECK(identical(adam_state(t.generator_optimizer()), adam_state(u.generator_optimizer())));
-  CHECK(identical(adam_state(t.discriminator_optimizer()), adam_state(u.discriminator_optimizer())));
-  CHECK(adam_state(u.generator_optimizer()).size() == 3 * t.generator()->parameters().size());
-}
-
-TEST_CASE("a damaged checkpoint is refused with the file named", "[checkpoint]") {
-  const fs::path dir = fs::path(GANCRAFT_TEST_TMP) / "damaged";
-  fs::remove_all(dir);
-  torch::manual_seed(42);
-  auto t = gc::Trainer(BnGen{}, Critic{}, gc::losses::NonSaturating{}, small(2));
-  gc::save_checkpoint(t, dir);
-  fs::resize_file(dir / "generator.pt", 40);
-  CHECK_THROWS_AS(gc::load_checkpoint(t, dir), gc::IoError);
-  CHECK_THROWS_WITH(gc::load_checkpoint(t, dir), Catch::Matchers::Contains("generator.pt"));
-  fs::remove(dir / "discriminator.pt");
-  fs::remove_all(dir / "nothing");
-  CHECK_THROWS_AS(gc::load_checkpoint(t, dir / "nothing"), gc::IoError);
-  CHECK_THROWS_WITH(gc::load_checkpoint(t, dir / "nothing"), Catch::Matchers::Contains("state.json"));
 }

@@ -18,6 +18,14 @@
 #include <string_view>
 #include <vector>
 
+namespace gancraft::detail {
+inline std::string crc_hex(uint32_t crc) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", crc);
+  return buf;
+}
+}  // namespace gancraft::detail
+
 namespace gancraft::io {
 
 /// One file listed in a manifest.
@@ -37,14 +45,6 @@ struct Manifest {
   int64_t step = 0;
   std::vector<ManifestEntry> files;
 };
-
-namespace detail {
-inline std::string crc_hex(uint32_t crc) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", crc);
-  return buf;
-}
-}  // namespace detail
 
 /// CRC-32 (zlib) and size of a file; `IoError` naming it when it cannot be read.
 inline ManifestEntry describe_file(const std::filesystem::path& path) {
@@ -69,7 +69,7 @@ inline ManifestEntry describe_file(const std::filesystem::path& path) {
 inline std::string to_json(const Manifest& m) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : m.files)
-    files.push_back({{"name", f.name}, {"size", f.size}, {"crc32", detail::crc_hex(f.crc32)}});
+    files.push_back({{"name", f.name}, {"size", f.size}, {"crc32", gancraft::detail::crc_hex(f.crc32)}});
   return nlohmann::json{{"format", Manifest::format},
                         {"format_version", m.version},
                         {"step", m.step},
@@ -148,8 +148,8 @@ inline Manifest verify_checkpoint_files(const std::filesystem::path& dir) {
     GANCRAFT_CHECK(actual.size == f.size, IoError, file.string(), ": size ", actual.size,
                    " bytes, the manifest says ", f.size, " (truncated or overwritten)");
     GANCRAFT_CHECK(actual.crc32 == f.crc32, IoError, file.string(), ": checksum ",
-                   detail::crc_hex(actual.crc32), " does not match the manifest's ",
-                   detail::crc_hex(f.crc32), " (corrupted)");
+                   gancraft::detail::crc_hex(actual.crc32), " does not match the manifest's ",
+                   gancraft::detail::crc_hex(f.crc32), " (corrupted)");
   }
   return m;
 }

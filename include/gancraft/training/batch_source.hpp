@@ -12,7 +12,15 @@
 
 namespace gancraft::detail {
 
-/// Serves batches of `batch` samples from `size` samples in a fresh random order each epoch.
+/// Where the trainer is in its pass over the data; lives in the trainer (and its checkpoints)
+/// so that the order survives between `fit` calls and across a resume.
+struct DataOrder {
+  torch::Tensor order;    ///< permutation of the current pass; undefined between passes
+  int64_t position = 0;   ///< samples already served from `order`
+  int64_t completed = 0;  ///< passes finished
+};
+
+/// Serves batches of `batch` samples from `size` samples in a fresh random order each pass.
 /// The trailing `size % batch` samples of each permutation are skipped (drop-last), so every
 /// batch has the same shape.
 class BatchSource {
@@ -27,20 +35,23 @@ class BatchSource {
                    ") exceeds the number of real samples (", size, ")");
   }
 
+  int64_t size() const { return size_; }                         ///< samples
   int64_t batches_per_epoch() const { return size_ / batch_; }  ///< full batches per pass
-  int64_t completed_epochs() const { return completed_; }        ///< passes finished so far
 
   /// The next batch; draws a new permutation from `gen` at the start of each pass.
-  torch::Tensor next(at::Generator& gen) {
-    if (!order_.defined()) {
-      order_ = torch::randperm(size_, gen, torch::kLong);
-      position_ = 0;
+  torch::Tensor next(DataOrder& state, at::Generator& gen) const {
+    if (!state.order.defined()) {
+      state.order = torch::randperm(size_, gen, torch::kLong);
+      state.position = 0;
     }
-    torch::Tensor indices = order_.narrow(0, position_, batch_);
-    position_ += batch_;
-    if (position_ + batch_ > size_) {  // the pass is over once no full batch is left
-      order_ = torch::Tensor();
-      ++completed_;
+    GANCRAFT_CHECK(state.order.numel() == size_, ShapeError, "the restored data order covers ",
+                   state.order.numel(), " samples but the real data has ", size_);
+    torch::Tensor indices = state.order.narrow(0, state.position, batch_);
+    state.position += batch_;
+    if (state.position + batch_ > size_) {  // the pass is over once no full batch is left
+      state.order = torch::Tensor();
+      state.position = 0;
+      ++state.completed;
     }
     return fetch_(indices);
   }
@@ -49,9 +60,6 @@ class BatchSource {
   int64_t size_;
   int64_t batch_;
   Fetch fetch_;
-  torch::Tensor order_;
-  int64_t position_ = 0;
-  int64_t completed_ = 0;
 };
 
 }  // namespace gancraft::detail

@@ -8,11 +8,14 @@
 #include <gancraft/concepts/penalty.hpp>
 #include <gancraft/detail/threads.hpp>
 #include <gancraft/error.hpp>
+#include <gancraft/io/checkpoint.hpp>
 #include <gancraft/training/alternating_policy.hpp>
 #include <gancraft/training/batch_source.hpp>
 #include <gancraft/training/hook_slot.hpp>
+#include <gancraft/training/loop_state.hpp>
 #include <gancraft/training/optimizer_options.hpp>
 #include <gancraft/training/random.hpp>
+#include <gancraft/training/signal_stop.hpp>
 #include <gancraft/training/step_report.hpp>
 #include <gancraft/training/trainer_options.hpp>
 #include <gancraft/training/training_context.hpp>
@@ -276,11 +279,47 @@ class Trainer final : public TrainingContext {
   torch::optim::Optimizer& discriminator_optimizer() override { return *d_opt_; }
   const TrainerOptions& options() const override { return options_; }
   int64_t step() const override { return step_; }
-  int64_t epoch() const override { return epoch_; }
-  void set_progress(int64_t step, int64_t epoch) override {
-    step_ = step;
-    epoch_ = epoch;
+  int64_t epoch() const override { return data_order_.completed; }
+  LoopState loop_state() override {
+    LoopState s;
+    s.step = step_;
+    s.epoch = data_order_.completed;
+    s.training_rng = train_gen_.get_state();
+    s.sampling_rng = sample_gen_.get_state();
+    {
+      at::Generator global = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(global.mutex());
+      s.global_rng = global.get_state();
+    }
+    if (data_order_.order.defined()) s.data_order = data_order_.order.clone();
+    s.data_position = data_order_.position;
+    return s;
   }
+
+  void restore_loop_state(const LoopState& s) override {
+    GANCRAFT_CHECK(s.step >= 0 && s.epoch >= 0 && s.data_position >= 0, OptionError,
+                   "restore_loop_state: negative step, epoch or data position");
+    train_gen_.set_state(s.training_rng);
+    sample_gen_.set_state(s.sampling_rng);
+    if (s.global_rng.defined()) {
+      at::Generator global = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(global.mutex());
+      global.set_state(s.global_rng);
+    }
+    data_order_.order = s.data_order.defined() ? s.data_order.clone() : torch::Tensor();
+    data_order_.position = s.data_position;
+    data_order_.completed = s.epoch;
+    step_ = s.step;
+  }
+
+  /// Restores the newest valid checkpoint under `path` (a checkpoint directory or a
+  /// `Checkpointer` root), falling back past damaged ones with a warning; the next `fit`
+  /// continues exactly where that checkpoint was written. See `gancraft::resume`.
+  ResumeInfo resume(const std::filesystem::path& path) { return gancraft::resume(*this, path); }
+
+  /// True when the last `fit` stopped early because of SIGINT or SIGTERM
+  /// (see `TrainerOptions::stop_on_signal`).
+  bool interrupted() const { return interrupted_; }
 
   torch::Tensor generate(const torch::Tensor& z) override {
     torch::NoGradGuard no_grad;
@@ -356,7 +395,7 @@ class Trainer final : public TrainingContext {
     return false;
   }
 
-  void run(detail::BatchSource source) {
+  void run(const detail::BatchSource& source) {
     const int64_t per_epoch = source.batches_per_epoch();
     const int64_t total =
         options_.steps() ? *options_.steps()
@@ -370,25 +409,27 @@ class Trainer final : public TrainingContext {
       detail::set_blas_threads(*options_.threads());
     }
     ScopedTrainingGenerator scoped(train_gen_);
+    int64_t report_epoch = data_order_.completed;
     detail::module_of(g_).train();
     detail::module_of(d_).train();
     for (auto& h : hooks_)
       if (h.on_train_begin) h.on_train_begin(*this);
 
     const auto start = std::chrono::steady_clock::now();
-    const int64_t first_epoch = epoch_;
-    auto next_real = [&] { return source.next(train_gen_); };
+    auto next_real = [&] { return source.next(data_order_, train_gen_); };
+    interrupted_ = false;
+    detail::SignalStop signals(options_.stop_on_signal());
     while (step_ < total) {
       const bool read = losses_wanted(step_ + 1);
       StepLosses losses = policy_.run_step(*this, next_real, read);
       ++step_;
-      const int64_t previous_epoch = epoch_;
-      epoch_ = first_epoch + source.completed_epochs();
+      const int64_t previous_epoch = report_epoch;
+      report_epoch = data_order_.completed;
 
       StepReport report;
       report.step = step_;
       report.total_steps = total;
-      report.epoch = epoch_;
+      report.epoch = report_epoch;
       report.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (read) {
@@ -401,10 +442,11 @@ class Trainer final : public TrainingContext {
       bool stop = false;
       for (auto& h : hooks_)
         if (h.on_step_end && h.on_step_end(report, *this)) stop = true;
-      for (int64_t e = previous_epoch + 1; e <= epoch_; ++e)
+      for (int64_t e = previous_epoch + 1; e <= report_epoch; ++e)
         for (auto& h : hooks_)
           if (h.on_epoch_end) h.on_epoch_end(e, *this);
-      if (stop) break;
+      if (signals.raised()) interrupted_ = true;
+      if (stop || interrupted_) break;
     }
     for (auto& h : hooks_)
       if (h.on_train_end) h.on_train_end(*this);
@@ -422,8 +464,9 @@ class Trainer final : public TrainingContext {
   std::vector<detail::HookSlot> hooks_;
   std::vector<int64_t> sample_shape_;
   torch::Tensor last_real_;
+  detail::DataOrder data_order_;
   int64_t step_ = 0;
-  int64_t epoch_ = 0;
+  bool interrupted_ = false;
 };
 
 }  // namespace gancraft

@@ -51,6 +51,11 @@ struct TrainerOptions {
   TORCH_ARG(std::optional<int>, threads) = std::nullopt;
   /// Module mode used for `sample()` and sample grids.
   TORCH_ARG(SampleMode, sample_mode) = SampleMode::Eval;
+  /// If true, SIGINT and SIGTERM during `fit` finish the current step, run the `on_train_end`
+  /// hooks (so a `Checkpointer` saves) and return; `Trainer::interrupted()` then says so. A
+  /// second signal ends the process at once. Off by default: gancraft installs no signal
+  /// handler unless asked.
+  TORCH_ARG(bool, stop_on_signal) = false;
 
   // TORCH_ARG leaves the access at private.
  public:

@@ -1,6 +1,7 @@
 #pragma once
 /// @file gancraft/training/training_context.hpp
 
+#include <gancraft/training/loop_state.hpp>
 #include <gancraft/training/trainer_options.hpp>
 
 #include <torch/torch.h>
@@ -24,8 +25,10 @@ class TrainingContext {
   virtual const TrainerOptions& options() const = 0;  ///< the trainer's options
   virtual int64_t step() const = 0;                    ///< generator updates done
   virtual int64_t epoch() const = 0;                   ///< completed passes over the data
-  /// Sets the progress counters (used when a checkpoint is restored).
-  virtual void set_progress(int64_t step, int64_t epoch) = 0;
+  /// A copy of the loop's state: progress, random streams, position in the data.
+  virtual LoopState loop_state() = 0;
+  /// Puts the loop back into `state` (used when a checkpoint is restored).
+  virtual void restore_loop_state(const LoopState& state) = 0;
 };
 
 }  // namespace gancraft

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Kill test: SIGKILLs a training process at >= 20 random moments (many inside checkpoint
+# writes), resumes after each, and checks that
+#  (a) every restart after the first checkpoint resumed from a valid checkpoint, never going back,
+#  (b) the final weights equal those of an uninterrupted run, byte for byte,
+#  (c) leftover temporaries are never taken for checkpoints (all listed checkpoints verify).
+# Usage: kill_test.sh RESUME_TARGET WORK_DIR [KILLS=24] [STEPS=3000]
+set -euo pipefail
+bin=$1 work=$2 kills_wanted=${3:-24} steps=${4:-3000}
+rm -rf "$work" && mkdir -p "$work/ref" "$work/run"
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+
+"$bin" train "$work/ref" "$steps" > "$work/ref.log"
+grep -q "^done $steps" "$work/ref.log"
+
+RANDOM=12345  # a repeatable pattern of kill times
+kills=0 restarts=0 last_step=0 debris_seen=0
+while :; do
+  "$bin" train "$work/run" "$steps" > "$work/run.log" 2>&1 &
+  pid=$!
+  if ((kills < kills_wanted)); then
+    # 0.35 s .. 1.0 s: past LibTorch's start-up (~0.3 s), into training and checkpointing.
+    sleep "$(printf '0.%03d' $((350 + RANDOM % 650)))"
+  fi
+  if ((kills < kills_wanted)) && kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    kills=$((kills + 1))
+  else
+    wait "$pid" || { echo "kill_test: the final run failed:"; cat "$work/run.log"; exit 1; }
+  fi
+  restarts=$((restarts + 1))
+  first=$(head -n 1 "$work/run.log" || true)
+  case $first in
+    "resumed "*)
+      step=$(awk '{print $2}' <<<"$first")
+      if ((step < last_step)); then echo "kill_test: resumed at $step after reaching $last_step"; exit 1; fi
+      last_step=$step ;;
+    "start fresh")
+      if ((last_step > 0)); then echo "kill_test: started fresh although step $last_step was checkpointed"; exit 1; fi ;;
+    "") ;;  # killed before printing anything (during start-up)
+    *) echo "kill_test: unexpected start: $first"; cat "$work/run.log"; exit 1 ;;
+  esac
+  if grep -q "skipping damaged" "$work/run.log"; then echo "kill_test: a checkpoint was damaged:"; cat "$work/run.log"; exit 1; fi
+  n=$(find "$work/run/checkpoints" -maxdepth 1 -name '.*' 2>/dev/null | wc -l)
+  debris_seen=$((debris_seen + n))
+  if grep -q "^done $steps" "$work/run.log"; then break; fi
+done
+
+"$bin" verify "$work/run/checkpoints"
+result=$("$bin" compare "$work/ref/final.pt" "$work/run/final.pt")
+echo "kill_test: kills=$kills restarts=$restarts last_resume_step=$last_step temp_debris_seen=$debris_seen $result"
+((kills >= 20)) || { echo "kill_test: only $kills kills (the run finished too soon)"; exit 1; }
+[[ $result == *identical* ]]
