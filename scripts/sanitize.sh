@@ -3,7 +3,8 @@
 # build-asan/ and runs them. LibTorch itself is not instrumented (Debian's build), so this checks
 # gancraft's own code as the tests drive it; the torch-free parsers get deeper coverage from
 # the fuzzers (scripts/fuzz.sh). See docs/robustness.md.
-# Usage: scripts/sanitize.sh [catch2 test filter]   Build dir: $GANCRAFT_ASAN_BUILD_DIR.
+# Usage: scripts/sanitize.sh [catch2 test filter]   Build dir: $GANCRAFT_ASAN_BUILD_DIR (default
+# build-asan/); build jobs: $GANCRAFT_ASAN_JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,7 +17,7 @@ flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGANCRAFT_CHECK_HEADERS=OFF \
   -DGANCRAFT_BUILD_EXAMPLES=OFF -DGANCRAFT_BUILD_TOOLS=OFF -DGANCRAFT_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target "${targets[@]}"
+cmake --build "$build_dir" -j "${GANCRAFT_ASAN_JOBS:-$(nproc)}" --target "${targets[@]}"
 
 # shellcheck source=scripts/env.sh
 source scripts/env.sh

@@ -84,13 +84,18 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> compressed
   } end{&zs};
 
   std::size_t consumed = 0;
-  constexpr std::size_t chunk = std::size_t{1} << 20;
+  // Geometric growth from 64 KiB: amortised linear copying when the trailer's
+  // hint is wrong, and no megabyte zero-filled for a tiny stream. One byte
+  // past max_bytes is room enough to notice a stream that exceeds it.
+  constexpr std::size_t initial = std::size_t{64} << 10;
+  const std::size_t ceiling = max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;
   while (true) {
     const std::size_t in_left = compressed.size() - consumed;
     zs.next_in = const_cast<Bytef*>(compressed.data() + consumed);
     zs.avail_in =
         static_cast<uInt>(std::min<std::size_t>(in_left, std::numeric_limits<uInt>::max()));
-    if (out.capacity() - out.size() < chunk / 4) out.reserve(out.size() + chunk);
+    if (out.capacity() - out.size() < initial / 4)
+      out.reserve(std::min(std::max(out.size() * 2, initial), ceiling));
     const std::size_t old_size = out.size();
     out.resize(out.capacity());
     zs.next_out = out.data() + old_size;
