@@ -6,7 +6,9 @@
 //   OUT/checkpoints/step-NNNNNN/ generator, discriminator, optimizers, progress (+ OUT/checkpoints/latest)
 //
 //   dcgan_fashion_mnist --out runs/fmnist --steps 3000
-//   dcgan_fashion_mnist --out runs/fmnist --steps 10000 --resume   # continue the same run
+//   dcgan_fashion_mnist --out runs/fmnist --steps 10000 --resume   # continue exactly where it stopped
+// Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits; a second Ctrl-C
+// exits at once. A NaN blow-up rolls back to the last checkpoint with halved learning rates.
 #include <gancraft/gan.hpp>
 
 #include "example_args.hpp"
@@ -50,7 +52,8 @@ int main(int argc, char** argv) try {
                      .steps(args.integer("steps"))
                      .seed(static_cast<uint64_t>(args.integer("seed")))
                      .threads(static_cast<int>(args.integer("threads")))
-                     .device(torch::Device(args.str("device")));
+                     .device(torch::Device(args.str("device")))
+                     .stop_on_signal(true);  // Ctrl-C / SIGTERM: finish the step, checkpoint, exit
 
   // The data set loads (and checks) before anything is written.
   gc::data::FashionMNIST data(args.str("data"), gc::data::Split::Train);
@@ -62,9 +65,9 @@ int main(int argc, char** argv) try {
       gc::models::DCGANDiscriminator(gc::models::DCGANDiscriminatorOptions(28).base_width(width)),
       gc::losses::NonSaturating{}, options);
 
-  if (resume && fs::exists(out / "checkpoints" / "latest")) {
-    gc::load_checkpoint(trainer, out / "checkpoints");
-    std::cout << "resumed at step " << trainer.step() << "\n";
+  if (resume && !gc::list_checkpoints(out / "checkpoints").empty()) {
+    auto info = trainer.resume(out / "checkpoints");  // exact: weights, optimizers, data order, RNGs
+    std::cout << "resumed from " << info.checkpoint.string() << "\n";
   }
   fs::create_directories(out);
   std::ofstream(out / "config.json") << nlohmann::json{
@@ -74,12 +77,20 @@ int main(int argc, char** argv) try {
       {"data", args.str("data")}}.dump(2) << "\n";
 
   trainer.add_hook(gc::hooks::ProgressBar());
+  trainer.add_hook(gc::hooks::DivergenceGuard(gc::hooks::DivergenceGuardOptions()
+                                                  .interval(args.integer("log-every"))
+                                                  .policy(gc::hooks::DivergencePolicy::Rollback)
+                                                  .checkpoint_root(out / "checkpoints")));
   trainer.add_hook(gc::hooks::JsonlLogger(out / "metrics.jsonl", args.integer("log-every")));
   trainer.add_hook(gc::hooks::SampleGrid(out / "samples",
                                          gc::hooks::SampleGridOptions().every(args.integer("sample-every"))));
   trainer.add_hook(gc::hooks::Checkpointer(out / "checkpoints",
                                            gc::hooks::CheckpointerOptions().every(args.integer("checkpoint-every")).keep_last(3)));
   trainer.fit(data.images());
+  if (trainer.interrupted()) {
+    std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved. Continue with --resume\n";
+    return 0;
+  }
   std::cout << "done: " << trainer.step() << " steps; samples in " << (out / "samples").string() << "\n";
   return 0;
 } catch (const std::exception& e) {

@@ -79,7 +79,13 @@ class DivergenceGuard {
     GANCRAFT_CHECK(rollbacks_ < options_.max_rollbacks(), DivergenceError,
                    "training diverged at step ", r.step, " (", problem, ") after ", rollbacks_,
                    " rollbacks; giving up");
-    const ResumeInfo info = resume(ctx, options_.checkpoint_root());
+    ResumeInfo info;
+    try {
+      info = resume(ctx, options_.checkpoint_root());
+    } catch (const IoError& e) {
+      throw DivergenceError(detail::str("training diverged at step ", r.step, " (", problem,
+                                        ") and there is no checkpoint to roll back to: ", e.what()));
+    }
     ++rollbacks_;
     scale_lr(ctx.generator_optimizer());
     scale_lr(ctx.discriminator_optimizer());

@@ -2,6 +2,7 @@
 /// @file gancraft/hooks/progress_bar.hpp
 
 #include <gancraft/training/step_report.hpp>
+#include <gancraft/training/training_context.hpp>
 
 #include <torch/torch.h>
 
@@ -38,18 +39,21 @@ class ProgressBar {
 
   int64_t interval() const { return options_.interval(); }  ///< refresh every this many steps
 
+  /// Remembers where this `fit` starts, so a resumed run's rate counts only its own steps.
+  void on_train_begin(TrainingContext& ctx) { first_step_ = ctx.step(); }
+
   void on_step_end(const StepReport& r) {
     const bool last = r.step == r.total_steps;
     if (r.step % options_.interval() != 0 && !last) return;
     if (!tty_ && !last && r.seconds - last_line_ < options_.line_seconds()) return;
     last_line_ = r.seconds;
-    std::fprintf(options_.stream(), "%s%s", format(r).c_str(), tty_ && !last ? "\r" : "\n");
+    std::fprintf(options_.stream(), "%s%s", format(r, first_step_).c_str(), tty_ && !last ? "\r" : "\n");
     std::fflush(options_.stream());
   }
 
-  /// The text of one progress line.
-  static std::string format(const StepReport& r) {
-    const double rate = r.seconds > 0 ? static_cast<double>(r.step) / r.seconds : 0.0;
+  /// The text of one progress line; `first_step` is the step this `fit` started from.
+  static std::string format(const StepReport& r, int64_t first_step = 0) {
+    const double rate = r.seconds > 0 ? static_cast<double>(r.step - first_step) / r.seconds : 0.0;
     const double eta = rate > 0 ? static_cast<double>(r.total_steps - r.step) / rate : 0.0;
     char buf[256];
     int n = std::snprintf(buf, sizeof buf, "step %lld/%lld  %.1f it/s  ETA %s",
@@ -72,6 +76,7 @@ class ProgressBar {
   ProgressBarOptions options_;
   bool tty_;
   double last_line_ = -1e300;
+  int64_t first_step_ = 0;
 };
 
 }  // namespace gancraft::hooks

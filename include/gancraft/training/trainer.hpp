@@ -250,6 +250,9 @@ class Trainer final : public TrainingContext {
     torch::Tensor fake_scores = d_->forward(g_->forward(noise(options_.batch_size()))).reshape({-1});
     torch::Tensor loss;
     if constexpr (detail::has_relativistic_generator_loss<L>) {
+      GANCRAFT_CHECK(last_real_.defined(), OptionError,
+                     "generator_step: a relativistic loss needs a real batch; run "
+                     "discriminator_step first");
       torch::Tensor real_scores;
       {
         torch::NoGradGuard no_grad;
