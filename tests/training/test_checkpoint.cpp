@@ -89,7 +89,6 @@ TEST_CASE("checkpoint layout: manifest, latest pointer, keep_last, no debris", "
   // A stale temporary from a killed writer is never listed as a checkpoint, and is cleaned.
   fs::create_directories(root / ".tmp-step-000040-123");
   CHECK(gc::list_checkpoints(root).size() == 2);
-  t.add_hook(gc::hooks::Checkpointer(root));
   auto u = make(31);
   u.add_hook(gc::hooks::Checkpointer(root, gc::hooks::CheckpointerOptions().every(1000).save_on_end(false)));
   u.resume(root);

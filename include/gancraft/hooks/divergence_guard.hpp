@@ -51,6 +51,8 @@ class DivergenceGuard {
                    "DivergenceGuard: interval must be > 0, got ", options_.interval());
     GANCRAFT_CHECK(options_.lr_factor() > 0 && options_.lr_factor() <= 1, OptionError,
                    "DivergenceGuard: lr_factor must lie in (0, 1], got ", options_.lr_factor());
+    GANCRAFT_CHECK(options_.max_rollbacks() >= 0, OptionError,
+                   "DivergenceGuard: max_rollbacks must be >= 0, got ", options_.max_rollbacks());
     GANCRAFT_CHECK(options_.policy() != DivergencePolicy::Rollback ||
                        !options_.checkpoint_root().empty(),
                    OptionError, "DivergenceGuard: the Rollback policy needs checkpoint_root");

@@ -448,7 +448,7 @@ class Trainer final : public TrainingContext {
       for (int64_t e = previous_epoch + 1; e <= report_epoch; ++e)
         for (auto& h : hooks_)
           if (h.on_epoch_end) h.on_epoch_end(e, *this);
-      if (signals.raised()) interrupted_ = true;
+      if (signals.raised() && step_ < total) interrupted_ = true;
       if (stop || interrupted_) break;
     }
     for (auto& h : hooks_)
