@@ -36,6 +36,8 @@ struct CheckpointerOptions {
 /// Resume with `Trainer::resume(root)`.
 class Checkpointer {
  public:
+  /// Checkpoints into `root` (created when training begins); `OptionError` unless `every` > 0
+  /// and `keep_last` >= 0.
   explicit Checkpointer(std::filesystem::path root, CheckpointerOptions options = {})
       : root_(std::move(root)), options_(options) {
     GANCRAFT_CHECK(options_.every() > 0, OptionError, "Checkpointer: every must be > 0, got ",
@@ -56,9 +58,11 @@ class Checkpointer {
         std::filesystem::remove_all(e.path());
     }
   }
+  /// Saves on every `every`-th generator update.
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
     if (r.step % options_.every() == 0) save(ctx);
   }
+  /// Saves the final step too (with `save_on_end`), unless it was just saved.
   void on_train_end(TrainingContext& ctx) {
     if (options_.save_on_end() && last_saved_ != ctx.step()) save(ctx);
   }

@@ -46,6 +46,8 @@ struct DivergenceGuardOptions {
 /// non-finite weights, so a NaN checkpoint is never written.)
 class DivergenceGuard {
  public:
+  /// `OptionError` on a non-positive `interval`, `lr_factor` outside (0, 1], negative
+  /// `max_rollbacks`, or `Rollback` without `checkpoint_root`.
   explicit DivergenceGuard(DivergenceGuardOptions options = {}) : options_(std::move(options)) {
     GANCRAFT_CHECK(options_.interval() > 0, OptionError,
                    "DivergenceGuard: interval must be > 0, got ", options_.interval());
@@ -61,6 +63,8 @@ class DivergenceGuard {
   int64_t interval() const { return options_.interval(); }  ///< losses are read on these steps
   int64_t rollbacks() const { return rollbacks_; }          ///< rollbacks done so far
 
+  /// On every `interval`-th step, checks the losses, then G's and D's parameters and buffers;
+  /// on NaN or Inf it throws `DivergenceError` (`Stop`) or rolls back (`Rollback`).
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
     if (r.step % options_.interval() != 0) return;
     std::string problem;

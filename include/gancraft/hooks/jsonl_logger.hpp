@@ -33,6 +33,7 @@ class JsonlLogger {
   int64_t interval() const { return interval_; }  ///< losses are read on these steps only
   const std::filesystem::path& path() const { return path_; }  ///< the log file
 
+  /// Opens the file: truncated for a fresh run, appended to on a resume (step > 0).
   void on_train_begin(TrainingContext& ctx) {
     if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
     out_ = std::make_shared<std::ofstream>(
@@ -40,6 +41,8 @@ class JsonlLogger {
     GANCRAFT_CHECK(out_->good(), IoError, path_.string(), ": cannot open for writing");
   }
 
+  /// Writes and flushes one JSON line (step, epoch, seconds, losses, scalars) on every
+  /// `interval`-th step.
   void on_step_end(const StepReport& r) {
     if (r.step % interval_ != 0 || !r.d_loss) return;
     nlohmann::json line = {{"step", r.step}, {"epoch", r.epoch}, {"seconds", r.seconds},

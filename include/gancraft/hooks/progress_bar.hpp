@@ -34,6 +34,7 @@ struct ProgressBarOptions {
 /// in place on a terminal, or a new line every `line_seconds` otherwise (logs, CI).
 class ProgressBar {
  public:
+  /// Draws on `options.stream()`; in place only when that stream is a terminal.
   explicit ProgressBar(ProgressBarOptions options = {})
       : options_(options), tty_(isatty(fileno(options_.stream())) != 0) {}
 
@@ -42,6 +43,8 @@ class ProgressBar {
   /// Remembers where this `fit` starts, so a resumed run's rate counts only its own steps.
   void on_train_begin(TrainingContext& ctx) { first_step_ = ctx.step(); }
 
+  /// Redraws (terminal) or prints a line (otherwise, at most every `line_seconds`) on every
+  /// `interval`-th step, and always on the last one.
   void on_step_end(const StepReport& r) {
     const bool last = r.step == r.total_steps;
     if (r.step % options_.interval() != 0 && !last) return;

@@ -38,6 +38,7 @@ struct SampleGridOptions {
 /// `TrainingContext::generate`, so drawing a grid never changes training.
 class SampleGrid {
  public:
+  /// Writes grids into `dir`; `OptionError` unless `every`, `count` and `nrow` are > 0.
   explicit SampleGrid(std::filesystem::path dir, SampleGridOptions options = {})
       : dir_(std::move(dir)), options_(options) {
     GANCRAFT_CHECK(options_.every() > 0, OptionError, "SampleGrid: every must be > 0, got ",
@@ -50,14 +51,18 @@ class SampleGrid {
   int64_t interval() const { return 0; }  ///< reads no losses
   const std::filesystem::path& dir() const { return dir_; }  ///< where grids go
 
+  /// Draws the fixed latent batch from `seed`, and writes a grid at step 0 with
+  /// `at_begin_and_end`.
   void on_train_begin(TrainingContext& ctx) {
     at::Generator gen = make_generator(options_.seed());
     latents_ = torch::randn({options_.count(), ctx.options().latent_dim()}, gen);
     if (options_.at_begin_and_end() && ctx.step() == 0) write(ctx);
   }
+  /// Writes a grid on every `every`-th generator update.
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
     if (r.step % options_.every() == 0) write(ctx);
   }
+  /// Writes a grid for the final step too (with `at_begin_and_end`), unless it already has one.
   void on_train_end(TrainingContext& ctx) {
     if (options_.at_begin_and_end() && ctx.step() % options_.every() != 0) write(ctx);
   }
