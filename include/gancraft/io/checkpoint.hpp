@@ -36,12 +36,19 @@ namespace gancraft {
 
 /// The names of the files inside one checkpoint directory.
 struct CheckpointFiles {
+  /// The generator's parameters and buffers.
   static constexpr const char* generator = "generator.pt";
+  /// The discriminator's parameters and buffers.
   static constexpr const char* discriminator = "discriminator.pt";
+  /// The generator optimizer's state.
   static constexpr const char* generator_optimizer = "generator_optimizer.pt";
+  /// The discriminator optimizer's state.
   static constexpr const char* discriminator_optimizer = "discriminator_optimizer.pt";
+  /// Step, epoch, data order and every random stream (`LoopState`), for exact resume.
   static constexpr const char* loop_state = "loop_state.pt";
+  /// Options and versions, readable by people and tools.
   static constexpr const char* state = "state.json";
+  /// The one-line file in a checkpoint root naming the newest checkpoint directory.
   static constexpr const char* latest = "latest";
 };
 

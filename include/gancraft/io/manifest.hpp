@@ -37,12 +37,18 @@ struct ManifestEntry {
 
 /// What `manifest.json` holds.
 struct Manifest {
+  /// The manifest's own file name inside the checkpoint directory.
   static constexpr const char* file_name = "manifest.json";
+  /// The `format` value that marks a gancraft checkpoint manifest.
   static constexpr const char* format = "gancraft-checkpoint";
+  /// The checkpoint format version this library writes, and the only one it reads.
   static constexpr int current_version = 2;
 
+  /// The checkpoint format version the manifest declares.
   int version = current_version;
+  /// The training step (generator updates) the checkpoint was taken at.
   int64_t step = 0;
+  /// Every file of the checkpoint except the manifest itself, with size and CRC-32.
   std::vector<ManifestEntry> files;
 };
 
