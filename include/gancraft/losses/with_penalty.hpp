@@ -20,6 +20,7 @@ namespace gancraft {
 template <Loss L, Penalty... Ps>
 class WithPenalty {
  public:
+  /// Wraps `loss` and `penalties` (kept in order); `with_penalty` deduces the types.
   WithPenalty(L loss, Ps... penalties)
       : loss_(std::move(loss)), penalties_(std::move(penalties)...) {}
 

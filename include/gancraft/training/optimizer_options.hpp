@@ -35,13 +35,16 @@ struct OptimizerOptions {
     return OptimizerOptions().kind(Kind::SGD).lr(lr).momentum(momentum);
   }
 
+  /// The algorithm; the factories `adam`, `rmsprop` and `sgd` set it.
   TORCH_ARG(Kind, kind) = Kind::Adam;
+  /// Learning rate (all kinds).
   TORCH_ARG(double, lr) = 2e-4;
   TORCH_ARG(double, beta1) = 0.5;     ///< Adam
   TORCH_ARG(double, beta2) = 0.999;   ///< Adam
   TORCH_ARG(double, eps) = 1e-8;      ///< Adam, RMSprop
   TORCH_ARG(double, alpha) = 0.99;    ///< RMSprop smoothing constant
   TORCH_ARG(double, momentum) = 0.0;  ///< RMSprop, SGD
+  /// L2 penalty on the weights (all kinds).
   TORCH_ARG(double, weight_decay) = 0.0;
 };
 

@@ -32,6 +32,7 @@ inline at::Generator& training_generator() {
 /// Installs `gen` as `training_generator()` for the lifetime of this object.
 class ScopedTrainingGenerator {
  public:
+  /// Installs `gen`, which must outlive this object; the destructor restores the previous one.
   explicit ScopedTrainingGenerator(at::Generator& gen)
       : previous_(detail::current_training_generator) {
     detail::current_training_generator = &gen;

@@ -19,12 +19,14 @@ namespace gancraft {
 /// @endcode
 class WeightClip {
  public:
+  /// Clamps into [−`clip`, `clip`]; `OptionError` unless `clip` > 0.
   explicit WeightClip(double clip = 0.01) : clip_(clip) {
     GANCRAFT_CHECK(clip > 0, OptionError, "WeightClip: clip must be > 0, got ", clip);
   }
   double clip() const { return clip_; }  ///< c
   int64_t interval() const { return 0; }  ///< reads no losses
 
+  /// Clamps every discriminator parameter in place, without recording gradients.
   void on_discriminator_step_end(TrainingContext& ctx) {
     torch::NoGradGuard no_grad;
     for (auto& p : ctx.discriminator_module().parameters()) p.clamp_(-clip_, clip_);
