@@ -49,3 +49,27 @@
 #include <gancraft/io/image_grid.hpp>
 #include <gancraft/io/manifest.hpp>
 #include <gancraft/io/png.hpp>
+
+/// @namespace gancraft
+/// gancraft's public API: the concepts (`Generator`, `Discriminator`, `Loss`, `Penalty`, hooks),
+/// `Trainer` and its options, checkpoints, and the error types. Machinery lives in
+/// `gancraft::detail` and is not part of the API.
+
+/// @namespace gancraft::losses
+/// GAN losses: each is a `Loss`, with the paper it comes from.
+
+/// @namespace gancraft::penalties
+/// Discriminator penalties (`Penalty`), added to every discriminator step via `with_penalty`.
+
+/// @namespace gancraft::hooks
+/// Ready-made training hooks: logging, progress, sample grids, checkpoints, divergence guard.
+
+/// @namespace gancraft::models
+/// Reference generators and discriminators (DCGAN, MLP) with their options.
+
+/// @namespace gancraft::data
+/// Datasets (MNIST, CIFAR-10, image folders, a 2-D Gaussian mixture) and splitting.
+
+/// @namespace gancraft::io
+/// File formats: checkpoint manifests, IDX and CIFAR-10 parsing, PNG/JPEG decoding, PNG writing
+/// and image grids.
