@@ -37,7 +37,7 @@ inline int blas_threads() {
 inline std::string blas_description() {
   using ConfigFn = char* (*)();
   if (void* f = dlsym(RTLD_DEFAULT, "openblas_get_config"))
-    return std::string("OpenBLAS ") + reinterpret_cast<ConfigFn>(f)();
+    return reinterpret_cast<ConfigFn>(f)();  // "OpenBLAS 0.3.21 DYNAMIC_ARCH ..."
   if (dlsym(RTLD_DEFAULT, "bli_info_get_version_str")) return "BLIS";
   if (dlsym(RTLD_DEFAULT, "MKL_Get_Version")) return "Intel MKL";
   if (dlsym(RTLD_DEFAULT, "sgemm_")) return "reference BLAS (slow)";

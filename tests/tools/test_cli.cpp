@@ -1,0 +1,194 @@
+// The gancraft command-line tool: subcommands, config errors, refusal to overwrite, docs/config.md.
+#include "tools/config.hpp"
+
+#ifdef GANCRAFT_CLI  // defined when the tool is built (GANCRAFT_BUILD_TOOLS)
+
+#include <gancraft/gan.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+namespace gt = gancraft::tools;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+  int rc;
+  std::string out;
+};
+
+/// Runs the tool with `args`, capturing stdout and stderr together.
+Run cli(const std::string& args) {
+  static int n = 0;
+  const fs::path log = fs::path(GANCRAFT_TEST_TMP) / ("cli-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".log");
+  fs::create_directories(log.parent_path());
+  const std::string cmd = std::string(GANCRAFT_CLI) + " " + args + " > " + log.string() + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(log);
+  std::stringstream s;
+  s << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, s.str()};
+}
+
+fs::path fresh(const std::string& name) {
+  const fs::path dir = fs::path(GANCRAFT_TEST_TMP) / "cli" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir.parent_path());
+  return dir;
+}
+
+fs::path write_config(const std::string& name, const std::string& text) {
+  const fs::path p = fs::path(GANCRAFT_TEST_TMP) / "cli" / (name + ".json");
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+  return p;
+}
+
+const char* kRing =
+    R"({"model": {"kind": "mlp", "latent_dim": 4, "hidden": 32},
+        "data": {"kind": "ring", "samples": 1000},
+        "trainer": {"batch_size": 50, "steps": 40},
+        "hooks": {"progress": false, "log_every": 5, "checkpoint_every": 20}})";
+
+}  // namespace
+
+TEST_CASE("config errors stop the tool before anything is written, naming the key", "[cli]") {
+  const fs::path out = fresh("errors");
+  struct Case { const char* config; const char* expect1; const char* expect2; };
+  const Case cases[] = {
+      {R"({"model": {"hiden": 3}})", "unknown key \"model.hiden\"", "nearest valid keys: model.hidden"},
+      {R"({"trainer": {"batchsize": 3}})", "unknown key \"trainer.batchsize\"", "trainer.batch_size"},
+      {R"({"model": {"latent_dim": "4"}})", "model.latent_dim: expected integer", "got \"4\""},
+      {R"({"loss": {"kind": "wgan"}})", "loss.kind: \"wgan\" is not one of", "wasserstein"},
+      {R"({"trainer": {"g_optimizer": 3}})", "trainer.g_optimizer: expected an object", "got 3"},
+      {R"({"data": {"path": "/no/such/dir"}})", "/no/such/dir", "no such directory"},
+      {R"({"model": )", "not valid JSON", ".json"},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const fs::path cfg = write_config("bad" + std::to_string(i++), c.config);
+    auto r = cli("train --config " + cfg.string() + " --out " + out.string());
+    INFO(c.config << "\n" << r.out);
+    CHECK(r.rc != 0);
+    CHECK_THAT(r.out, Catch::Matchers::Contains(c.expect1) && Catch::Matchers::Contains(c.expect2));
+    CHECK_FALSE(fs::exists(out));
+  }
+  auto r = cli("train --config " + write_config("ok", kRing).string() + " --out " + out.string() + " --set model.layer=2");
+  CHECK(r.rc != 0);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("unknown key \"model.layer\""));
+}
+
+TEST_CASE("--set parses JSON and falls back to a string", "[cli]") {
+  json c = json::object();
+  gt::apply_override(c, "trainer.steps=12");
+  gt::apply_override(c, "data.path=/some/where");
+  gt::apply_override(c, "hooks.progress=false");
+  gt::apply_override(c, "loss.kind=\"hinge\"");
+  gt::apply_override(c, "trainer.g_optimizer.lr=1e-3");
+  CHECK(c["trainer"]["steps"] == 12);
+  CHECK(c["data"]["path"] == "/some/where");
+  CHECK(c["hooks"]["progress"] == false);
+  CHECK(c["loss"]["kind"] == "hinge");
+  CHECK(c["trainer"]["g_optimizer"]["lr"].get<double>() == Approx(1e-3));
+  CHECK_THROWS_AS(gt::apply_override(c, "novalue"), gancraft::OptionError);
+  const json resolved = gt::resolve_config(c, "test");
+  CHECK(resolved["trainer"]["batch_size"] == 64);  // defaults filled in
+  CHECK(resolved["loss"]["kind"] == "hinge");
+}
+
+TEST_CASE("docs/config.md is generated from the schema", "[cli]") {
+  std::ifstream in(fs::path(GANCRAFT_SOURCE_DIR) / "docs" / "config.md");
+  std::stringstream s;
+  s << in.rdbuf();
+  CHECK(s.str() == gt::config_markdown());
+  for (const auto& k : gt::config_schema()) CHECK_THAT(s.str(), Catch::Matchers::Contains("`" + k.path + "`"));
+  auto r = cli("config-doc");
+  CHECK(r.rc == 0);
+  CHECK(r.out == gt::config_markdown());
+}
+
+TEST_CASE("train writes a run directory, refuses to overwrite, resumes, samples", "[cli]") {
+  const fs::path out = fresh("ring");
+  const fs::path cfg = write_config("ring", kRing);
+  auto r = cli("train --config " + cfg.string() + " --out " + out.string() + " --set trainer.seed=3");
+  INFO(r.out);
+  REQUIRE(r.rc == 0);
+  CHECK(fs::exists(out / "metrics.jsonl"));
+  CHECK(fs::exists(out / "checkpoints" / "step-000040" / "manifest.json"));
+  CHECK(fs::exists(out / "report.html"));
+  const json resolved = gt::read_config_file(out / "config.json");
+  CHECK(resolved["trainer"]["seed"] == 3);
+  CHECK(resolved["model"]["layers"] == 2);  // a default, filled in
+  CHECK(resolved == gt::resolve_config(resolved, "again"));
+
+  const auto before = fs::last_write_time(out / "metrics.jsonl");
+  auto again = cli("train --config " + cfg.string() + " --out " + out.string());
+  CHECK(again.rc != 0);
+  CHECK_THAT(again.out, Catch::Matchers::Contains("already holds a run") && Catch::Matchers::Contains("--resume"));
+  CHECK(fs::last_write_time(out / "metrics.jsonl") == before);
+
+  auto resumed = cli("train --out " + out.string() + " --resume --set trainer.steps=60");
+  INFO(resumed.out);
+  CHECK(resumed.rc == 0);
+  CHECK_THAT(resumed.out, Catch::Matchers::Contains("resumed from") && Catch::Matchers::Contains("done: 60 steps"));
+
+  auto csv = cli("sample --run " + out.string() + " --n 7 --out " + (out / "s.csv").string() + " --seed 2");
+  INFO(csv.out);
+  REQUIRE(csv.rc == 0);
+  std::ifstream in(out / "s.csv");
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    CHECK(std::count(line.begin(), line.end(), ',') == 1);
+  }
+  CHECK(rows == 7);
+  auto png = cli("sample --run " + out.string() + " --n 4 --out " + (out / "s.png").string());
+  CHECK(png.rc != 0);
+  CHECK_THAT(png.out, Catch::Matchers::Contains("use --out FILE.csv"));
+  auto old = cli("sample --run " + out.string() + " --checkpoint 20 --n 3 --out " + (out / "old.csv").string());
+  CHECK(old.rc == 0);
+  CHECK_THAT(old.out, Catch::Matchers::Contains("step-000020"));
+}
+
+TEST_CASE("sample draws image grids with truncation and spherical interpolation", "[cli]") {
+  const fs::path out = fresh("images");
+  auto r = cli("train --config " + (fs::path(GANCRAFT_SOURCE_DIR) / "configs" / "fashion_mnist_dcgan.json").string() +
+               " --out " + out.string() +
+               " --set model.base_width=8 --set trainer.steps=4 --set hooks.sample_every=2 --set hooks.progress=false");
+  INFO(r.out);
+  REQUIRE(r.rc == 0);
+  CHECK(fs::exists(out / "samples" / "step-000002.png"));
+  auto grid = cli("sample --run " + out.string() + " --n 16 --truncation 0.5 --out " + (out / "g.png").string());
+  REQUIRE(grid.rc == 0);
+  torch::Tensor img = gancraft::io::read_png(out / "g.png");
+  CHECK(img.size(0) == 2 + 2 * 30);  // 16 images, 8 per row: 2 rows of 28 px plus 2 px padding
+  CHECK(img.size(1) == 2 + 8 * 30);
+  auto lerp = cli("sample --run " + out.string() + " --n 3 --interpolate 5 --out " + (out / "i.png").string());
+  REQUIRE(lerp.rc == 0);
+  torch::Tensor walk = gancraft::io::read_png(out / "i.png");
+  CHECK(walk.size(0) == 2 + 3 * 30);  // 3 rows of 5 steps
+  CHECK(walk.size(1) == 2 + 5 * 30);
+}
+
+TEST_CASE("info names versions and the BLAS; eval and unknown commands refuse", "[cli]") {
+  auto info = cli("info");
+  CHECK(info.rc == 0);
+  CHECK_THAT(info.out, Catch::Matchers::Contains("gancraft " GANCRAFT_VERSION_STRING) &&
+                           Catch::Matchers::Contains("LibTorch") && Catch::Matchers::Contains("BLAS: OpenBLAS"));
+  auto eval = cli("eval fd --a x.csv --b y.csv");
+  CHECK(eval.rc != 0);
+  CHECK_THAT(eval.out, Catch::Matchers::Contains("not available yet"));
+  auto bad = cli("frobnicate");
+  CHECK(bad.rc == 2);
+  CHECK_THAT(bad.out, Catch::Matchers::Contains("unknown command 'frobnicate'"));
+}
+
+#endif  // GANCRAFT_CLI

@@ -1,0 +1,223 @@
+#pragma once
+// The experiment configuration of the `gancraft` tool: one schema (key, type, default, choices,
+// description) that validates configs, fills in defaults, and generates docs/config.md.
+
+#include <gancraft/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace gancraft::tools {
+
+using nlohmann::json;
+
+/// One leaf key of the configuration.
+struct ConfigKey {
+  std::string path;                  ///< dotted, e.g. "trainer.batch_size"
+  std::string type;                  ///< "string", "integer", "number", "boolean"
+  json default_value;                ///< null: optional with no default
+  std::vector<std::string> choices;  ///< allowed strings, empty for any
+  std::string description;
+};
+
+/// Every key the tool understands, in documentation order.
+inline const std::vector<ConfigKey>& config_schema() {
+  static const std::vector<ConfigKey> keys = {
+      {"model.kind", "string", "dcgan", {"dcgan", "mlp"}, "Generator/discriminator pair: DCGAN (images) or MLP (vectors or images)."},
+      {"model.latent_dim", "integer", 100, {}, "Width of the latent noise z ~ N(0, I)."},
+      {"model.image_size", "integer", 28, {}, "DCGAN: image side, 28, 32 or 64."},
+      {"model.channels", "integer", 1, {}, "DCGAN: image channels (1 gray, 3 RGB)."},
+      {"model.base_width", "integer", 64, {}, "DCGAN: feature maps of the narrowest layer."},
+      {"model.d_batch_norm", "boolean", true, {}, "DCGAN: BatchNorm in the discriminator (turn off for gradient penalties)."},
+      {"model.hidden", "integer", 128, {}, "MLP: width of each hidden layer."},
+      {"model.layers", "integer", 2, {}, "MLP: number of hidden layers."},
+      {"loss.kind", "string", "non_saturating", {"minimax", "non_saturating", "least_squares", "wasserstein", "hinge", "relativistic_average"}, "Adversarial loss (docs/losses.md)."},
+      {"loss.penalty", "string", "none", {"none", "gradient_penalty", "r1", "r2"}, "Discriminator penalty added to every discriminator step."},
+      {"loss.penalty_weight", "number", 10.0, {}, "λ of the gradient penalty, γ of R1/R2."},
+      {"loss.weight_clip", "number", 0.0, {}, "If > 0, clamp discriminator weights to [-c, c] after each update (original WGAN)."},
+      {"data.kind", "string", "fashion_mnist", {"fashion_mnist", "mnist", "cifar10", "ring", "grid"}, "Training data: an image data set, or a 2-D Gaussian mixture."},
+      {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST) or of cifar-10-batches-bin."},
+      {"data.samples", "integer", 100000, {}, "Mixtures: size of the fixed training set."},
+      {"data.seed", "integer", 0, {}, "Mixtures: seed of the training set."},
+      {"trainer.batch_size", "integer", 64, {}, "Real samples per discriminator step; also the generator's batch."},
+      {"trainer.steps", "integer", 3000, {}, "Generator updates in total (counting resumed ones)."},
+      {"trainer.d_steps_per_g_step", "integer", 1, {}, "Discriminator updates per generator update (n_critic)."},
+      {"trainer.seed", "integer", 1, {}, "Seeds initialisation, noise, data order and penalties."},
+      {"trainer.threads", "integer", 1, {}, "LibTorch and BLAS threads (1 was fastest on a 2-core machine)."},
+      {"trainer.device", "string", "cpu", {}, "\"cpu\" or \"cuda\" (\"cuda:1\" …) when LibTorch was built with CUDA."},
+      {"trainer.g_optimizer.kind", "string", "adam", {"adam", "rmsprop", "sgd"}, "Generator optimizer."},
+      {"trainer.g_optimizer.lr", "number", 2e-4, {}, "Generator learning rate."},
+      {"trainer.g_optimizer.beta1", "number", 0.5, {}, "Adam β1 (generator)."},
+      {"trainer.g_optimizer.beta2", "number", 0.999, {}, "Adam β2 (generator)."},
+      {"trainer.d_optimizer.kind", "string", "adam", {"adam", "rmsprop", "sgd"}, "Discriminator optimizer."},
+      {"trainer.d_optimizer.lr", "number", 2e-4, {}, "Discriminator learning rate."},
+      {"trainer.d_optimizer.beta1", "number", 0.5, {}, "Adam β1 (discriminator)."},
+      {"trainer.d_optimizer.beta2", "number", 0.999, {}, "Adam β2 (discriminator)."},
+      {"hooks.progress", "boolean", true, {}, "Show a progress line (steps, it/s, ETA, losses)."},
+      {"hooks.log_every", "integer", 10, {}, "Steps between lines of metrics.jsonl."},
+      {"hooks.sample_every", "integer", 250, {}, "Steps between sample grids (image models; 0 = never)."},
+      {"hooks.sample_count", "integer", 64, {}, "Images per sample grid."},
+      {"hooks.checkpoint_every", "integer", 1000, {}, "Steps between checkpoints."},
+      {"hooks.keep_last", "integer", 3, {}, "Checkpoints to keep (0 = all)."},
+      {"hooks.divergence_guard", "string", "rollback", {"off", "stop", "rollback"}, "On NaN/Inf: do nothing, stop with an error, or roll back and halve the learning rates."},
+      {"hooks.guard_every", "integer", 100, {}, "Steps between divergence checks."},
+  };
+  return keys;
+}
+
+namespace detail {
+
+inline size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+inline const ConfigKey* find_key(const std::string& path) {
+  for (const auto& k : config_schema())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+/// Whether `path` is a group (a prefix of some key), like "trainer" or "trainer.g_optimizer".
+inline bool is_group(const std::string& path) {
+  for (const auto& k : config_schema())
+    if (k.path.rfind(path + ".", 0) == 0) return true;
+  return false;
+}
+
+/// Up to three valid keys or groups closest to an unknown `path`.
+inline std::string nearest_keys(const std::string& path) {
+  std::vector<std::string> candidates;
+  for (const auto& k : config_schema()) {
+    candidates.push_back(k.path);
+    for (size_t dot = k.path.find('.'); dot != std::string::npos; dot = k.path.find('.', dot + 1))
+      candidates.push_back(k.path.substr(0, dot));
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
+    return edit_distance(path, a) < edit_distance(path, b);
+  });
+  std::string out;
+  for (size_t i = 0; i < std::min<size_t>(3, candidates.size()); ++i)
+    out += (i ? ", " : "") + candidates[i];
+  return out;
+}
+
+inline bool has_type(const json& v, const std::string& type) {
+  if (type == "string") return v.is_string();
+  if (type == "integer") return v.is_number_integer();
+  if (type == "number") return v.is_number();
+  if (type == "boolean") return v.is_boolean();
+  return false;
+}
+
+inline void check_tree(const json& node, const std::string& prefix, const std::string& source) {
+  for (const auto& [name, value] : node.items()) {
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (const ConfigKey* key = find_key(path)) {
+      GANCRAFT_CHECK(has_type(value, key->type), OptionError, source, ": ", path, ": expected ",
+                     key->type, ", got ", value.dump());
+      if (!key->choices.empty()) {
+        const auto s = value.get<std::string>();
+        if (std::find(key->choices.begin(), key->choices.end(), s) == key->choices.end()) {
+          std::string list;
+          for (const auto& c : key->choices) list += (list.empty() ? "" : ", ") + c;
+          throw OptionError(gancraft::detail::str(source, ": ", path, ": \"", s,
+                                                  "\" is not one of ", list));
+        }
+      }
+    } else if (is_group(path)) {
+      GANCRAFT_CHECK(value.is_object(), OptionError, source, ": ", path,
+                     ": expected an object of settings, got ", value.dump());
+      check_tree(value, path, source);
+    } else {
+      throw OptionError(gancraft::detail::str(source, ": unknown key \"", path,
+                                              "\"; nearest valid keys: ", nearest_keys(path)));
+    }
+  }
+}
+
+}  // namespace detail
+
+/// Checks `config` against the schema (unknown keys, types, choices) and returns it with every
+/// default filled in. `source` names the config in errors.
+inline json resolve_config(const json& config, const std::string& source) {
+  GANCRAFT_CHECK(config.is_object(), OptionError, source, ": the config must be a JSON object");
+  detail::check_tree(config, "", source);
+  json resolved = json::object();
+  for (const auto& k : config_schema()) {
+    const json::json_pointer ptr("/" + [&] {
+      std::string p = k.path;
+      std::replace(p.begin(), p.end(), '.', '/');
+      return p;
+    }());
+    resolved[ptr] = config.contains(ptr) ? config.at(ptr) : k.default_value;
+  }
+  return resolved;
+}
+
+/// Reads a JSON config file; `OptionError` naming the file for a missing file or bad JSON.
+inline json read_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  GANCRAFT_CHECK(in.good(), OptionError, path.string(), ": cannot read the config file");
+  json j = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
+  GANCRAFT_CHECK(!j.is_discarded(), OptionError, path.string(), ": not valid JSON");
+  return j;
+}
+
+/// Applies one `--set a.b=c` override: `c` is parsed as JSON, and taken as a string when it
+/// is not valid JSON (so `--set data.path=/x` works without quotes).
+inline void apply_override(json& config, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  GANCRAFT_CHECK(eq != std::string::npos && eq > 0, OptionError, "--set ", assignment,
+                 ": expected key=value");
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = text;
+  std::string pointer = "/" + key;
+  std::replace(pointer.begin(), pointer.end(), '.', '/');
+  config[json::json_pointer(pointer)] = value;
+}
+
+/// docs/config.md, generated from the schema (a test checks the file matches).
+inline std::string config_markdown() {
+  std::ostringstream out;
+  out << "# Experiment configuration\n\n"
+         "<!-- Generated by `gancraft config-doc > docs/config.md`; a test keeps it in step with "
+         "the code. -->\n\n"
+         "`gancraft train --config FILE` reads a JSON object with the keys below (any subset; "
+         "the rest take their defaults). `--set key=value` overrides a key: the value is parsed "
+         "as JSON, or taken as a string when it is not JSON. An unknown key, a wrong type or a "
+         "value outside the choices stops the tool before anything is written, naming the key.\n\n"
+         "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& k : config_schema()) {
+    std::string type = k.type;
+    if (!k.choices.empty()) {
+      type = "one of ";
+      for (size_t i = 0; i < k.choices.size(); ++i) type += (i ? ", " : "") + ("`" + k.choices[i] + "`");
+    }
+    out << "| `" << k.path << "` | " << type << " | `" << k.default_value.dump() << "` | "
+        << k.description << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace gancraft::tools

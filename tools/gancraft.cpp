@@ -1,0 +1,302 @@
+// The gancraft command-line tool: run, resume, sample and inspect GAN experiments.
+//
+//   gancraft train --config FILE [--set key=value ...] [--out DIR] [--resume]
+//   gancraft sample --run DIR [--checkpoint STEP] --n N --out FILE.png|FILE.csv [--seed S]
+//                   [--truncation T] [--interpolate K]
+//   gancraft report DIR
+//   gancraft info
+//   gancraft config-doc            (prints docs/config.md)
+#include "config.hpp"
+#include "experiment.hpp"
+#if __has_include("report.hpp")
+#include "report.hpp"
+#define GANCRAFT_TOOL_HAS_REPORT 1
+#endif
+
+#include <gancraft/detail/threads.hpp>
+#include <gancraft/gan.hpp>
+
+#include <torch/version.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gc = gancraft;
+namespace gt = gancraft::tools;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: gancraft <command> [options]\n"
+    "  train --config FILE [--set key=value ...] [--out DIR] [--resume]\n"
+    "  sample --run DIR [--checkpoint STEP] --n N --out FILE.png|FILE.csv [--seed S]\n"
+    "         [--truncation T] [--interpolate K]\n"
+    "  report DIR\n"
+    "  info\n"
+    "  config-doc\n"
+    "  eval            (not available yet: arrives with the metrics work)\n";
+
+/// `--name value` options of one subcommand; repeated `--set` collected in order.
+struct Options {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> sets;
+  std::vector<std::string> positional;
+  std::vector<std::string> flags;
+
+  Options(int argc, char** argv, int first, const std::vector<std::string>& known,
+          const std::vector<std::string>& known_flags) {
+    for (int i = first; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a.rfind("--", 0) != 0) {
+        positional.push_back(a);
+        continue;
+      }
+      const std::string name = a.substr(2);
+      if (std::find(known_flags.begin(), known_flags.end(), name) != known_flags.end()) {
+        flags.push_back(name);
+        continue;
+      }
+      GANCRAFT_CHECK(std::find(known.begin(), known.end(), name) != known.end(), OptionError,
+                     "unknown option ", a);
+      GANCRAFT_CHECK(i + 1 < argc, OptionError, a, " needs a value");
+      if (name == "set")
+        sets.push_back(argv[++i]);
+      else
+        values[name] = argv[++i];
+    }
+  }
+  bool flag(const std::string& f) const { return std::find(flags.begin(), flags.end(), f) != flags.end(); }
+  std::string get(const std::string& k, const std::string& fallback = "") const {
+    auto it = values.find(k);
+    return it == values.end() ? fallback : it->second;
+  }
+  std::string need(const std::string& k) const {
+    auto it = values.find(k);
+    GANCRAFT_CHECK(it != values.end(), OptionError, "--", k, " is required");
+    return it->second;
+  }
+};
+
+double number(const std::string& text, const std::string& what) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw gc::OptionError(what + " needs a number, got '" + text + "'");
+}
+
+int64_t integer(const std::string& text, const std::string& what) {
+  const double v = number(text, what);
+  GANCRAFT_CHECK(v == std::floor(v), OptionError, what, " needs an integer, got '", text, "'");
+  return static_cast<int64_t>(v);
+}
+
+bool image_model(const json& c) { return gt::sample_shape(c).size() == 3; }
+
+void write_report_if_available(const fs::path& dir) {
+#ifdef GANCRAFT_TOOL_HAS_REPORT
+  gt::write_report(dir);
+  std::cout << "report: " << (dir / "report.html").string() << "\n";
+#else
+  (void)dir;
+#endif
+}
+
+int cmd_train(int argc, char** argv) {
+  Options o(argc, argv, 2, {"config", "set", "out"}, {"resume"});
+  const bool resume = o.flag("resume");
+  json raw = json::object();
+  std::string source = "(defaults)";
+  if (o.values.count("config")) {
+    source = o.get("config");
+    raw = gt::read_config_file(source);
+  } else {
+    GANCRAFT_CHECK(resume, OptionError, "train: --config FILE is required (or --resume --out DIR)");
+  }
+  const fs::path out = o.get("out", o.values.count("config")
+                                        ? (fs::path("runs") / fs::path(source).stem()).string()
+                                        : "");
+  GANCRAFT_CHECK(!out.empty(), OptionError, "train --resume needs --out DIR or --config FILE");
+  if (resume && !o.values.count("config")) {
+    raw = gt::read_config_file(out / "config.json");
+    source = (out / "config.json").string();
+  }
+  for (const auto& s : o.sets) gt::apply_override(raw, s);
+  const json config = gt::resolve_config(raw, source);
+
+  const bool has_run = fs::exists(out / "checkpoints") || fs::exists(out / "metrics.jsonl");
+  GANCRAFT_CHECK(resume || !has_run, OptionError, out.string(),
+                 " already holds a run; pass --resume to continue it, or choose another --out");
+
+  // Everything that can fail on bad input happens before the run directory is touched.
+  torch::Tensor real = gt::load_data(config);
+  torch::manual_seed(config["trainer"]["seed"].get<uint64_t>());
+  gt::RuntimeNet generator = gt::make_generator(config);
+  gt::RuntimeNet discriminator = gt::make_discriminator(config);
+
+  int rc = 0;
+  gt::with_configured_loss(config, [&](auto loss) {
+    auto trainer = gc::Trainer(generator, discriminator, std::move(loss), gt::trainer_options(config));
+    const fs::path ckpts = out / "checkpoints";
+    if (resume && !gc::list_checkpoints(ckpts).empty()) {
+      const auto info = trainer.resume(ckpts);
+      std::cout << "resumed from " << info.checkpoint.string() << "\n";
+    }
+    fs::create_directories(out);
+    gc::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
+
+    const auto& h = config["hooks"];
+    if (h["progress"].get<bool>()) trainer.add_hook(gc::hooks::ProgressBar());
+    if (config["loss"]["weight_clip"].get<double>() > 0)
+      trainer.add_hook(gc::WeightClip(config["loss"]["weight_clip"].get<double>()));
+    trainer.add_hook(gc::hooks::JsonlLogger(out / "metrics.jsonl", h["log_every"].get<int64_t>()));
+    const std::string guard = h["divergence_guard"];
+    if (guard != "off")
+      trainer.add_hook(gc::hooks::DivergenceGuard(
+          gc::hooks::DivergenceGuardOptions()
+              .interval(h["guard_every"].get<int64_t>())
+              .policy(guard == "stop" ? gc::hooks::DivergencePolicy::Stop : gc::hooks::DivergencePolicy::Rollback)
+              .checkpoint_root(ckpts)));
+    if (image_model(config) && h["sample_every"].get<int64_t>() > 0)
+      trainer.add_hook(gc::hooks::SampleGrid(out / "samples", gc::hooks::SampleGridOptions()
+                                                                  .every(h["sample_every"].get<int64_t>())
+                                                                  .count(h["sample_count"].get<int64_t>())));
+    trainer.add_hook(gc::hooks::Checkpointer(ckpts, gc::hooks::CheckpointerOptions()
+                                                        .every(h["checkpoint_every"].get<int64_t>())
+                                                        .keep_last(h["keep_last"].get<int64_t>())));
+    trainer.fit(real);
+    if (trainer.interrupted()) {
+      std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
+                << out.string() << " --resume\n";
+      rc = 130;
+    } else {
+      std::cout << "done: " << trainer.step() << " steps in " << out.string() << "\n";
+    }
+  });
+  write_report_if_available(out);
+  return rc;
+}
+
+/// Spherical interpolation between latent rows a and b at t.
+torch::Tensor slerp(const torch::Tensor& a, const torch::Tensor& b, double t) {
+  const auto an = a / a.norm(), bn = b / b.norm();
+  const double omega = std::acos(std::clamp((an * bn).sum().item<double>(), -1.0, 1.0));
+  if (omega < 1e-6) return (1 - t) * a + t * b;
+  return (std::sin((1 - t) * omega) * a + std::sin(t * omega) * b) / std::sin(omega);
+}
+
+int cmd_sample(int argc, char** argv) {
+  Options o(argc, argv, 2, {"run", "checkpoint", "n", "out", "seed", "truncation", "interpolate"}, {});
+  const fs::path run = o.need("run");
+  const fs::path out = o.need("out");
+  const int64_t n = integer(o.need("n"), "--n");
+  GANCRAFT_CHECK(n > 0, OptionError, "--n must be > 0, got ", n);
+  const json config = gt::resolve_config(gt::read_config_file(run / "config.json"), (run / "config.json").string());
+  const std::string ext = out.extension().string();
+  GANCRAFT_CHECK(ext == ".png" || ext == ".csv", OptionError, "--out must end in .png or .csv, got ", out.string());
+  GANCRAFT_CHECK(ext == ".csv" || image_model(config), OptionError,
+                 "this run generates vectors, not images: use --out FILE.csv");
+
+  gt::RuntimeNet generator = gt::make_generator(config);
+  fs::path from = run / "checkpoints";
+  if (o.values.count("checkpoint")) from /= gc::detail::step_dir_name(integer(o.get("checkpoint"), "--checkpoint"));
+  const fs::path used = gc::load_generator(generator, from);
+  generator->eval();
+
+  const int64_t latent = config["model"]["latent_dim"];
+  at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
+  torch::Tensor z;
+  int64_t nrow = 8;
+  if (o.values.count("interpolate")) {
+    const int64_t k = integer(o.get("interpolate"), "--interpolate");
+    GANCRAFT_CHECK(k >= 2, OptionError, "--interpolate needs at least 2 steps, got ", k);
+    const torch::Tensor ends = torch::randn({n, 2, latent}, gen);
+    std::vector<torch::Tensor> rows;
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t i = 0; i < k; ++i)
+        rows.push_back(slerp(ends[r][0], ends[r][1], static_cast<double>(i) / static_cast<double>(k - 1)));
+    z = torch::stack(rows);
+    nrow = k;
+  } else {
+    z = torch::randn({n, latent}, gen);
+  }
+  if (o.values.count("truncation")) {
+    const double t = number(o.get("truncation"), "--truncation");
+    GANCRAFT_CHECK(t > 0, OptionError, "--truncation must be > 0, got ", t);
+    // Resample every entry beyond the threshold (the "truncation trick", Brock et al. 2018).
+    for (torch::Tensor outside = z.abs() > t; outside.any().item<bool>(); outside = z.abs() > t)
+      z = torch::where(outside, torch::randn(z.sizes(), gen), z);
+  }
+  torch::Tensor x;
+  {
+    torch::NoGradGuard no_grad;
+    x = generator->forward(z);
+  }
+  if (ext == ".png") {
+    gc::io::save_grid(out, x, nrow);
+  } else {
+    std::ostringstream csv;
+    csv.precision(9);
+    const torch::Tensor flat = x.flatten(1).contiguous();
+    const auto* p = flat.data_ptr<float>();
+    for (int64_t r = 0; r < flat.size(0); ++r) {
+      for (int64_t c = 0; c < flat.size(1); ++c) csv << (c ? "," : "") << p[r * flat.size(1) + c];
+      csv << "\n";
+    }
+    gc::detail::write_file_atomically(out, csv.str());
+  }
+  std::cout << "wrote " << x.size(0) << " samples from " << used.string() << " to " << out.string() << "\n";
+  return 0;
+}
+
+int cmd_info() {
+  std::cout << "gancraft " << gc::version << "\n"
+            << "LibTorch " << TORCH_VERSION << "\n"
+            << "device: cpu" << (torch::cuda::is_available() ? ", cuda (" + std::to_string(torch::cuda::device_count()) + " devices)" : " (no CUDA)") << "\n"
+            << "threads: LibTorch intra-op " << torch::get_num_threads() << ", inter-op "
+            << torch::get_num_interop_threads() << ", BLAS " << gc::detail::blas_threads() << "\n"
+            << "BLAS: " << gc::detail::blas_description() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "train") return cmd_train(argc, argv);
+  if (cmd == "sample") return cmd_sample(argc, argv);
+  if (cmd == "info") return cmd_info();
+  if (cmd == "config-doc") {
+    std::cout << gt::config_markdown();
+    return 0;
+  }
+  if (cmd == "report") {
+    GANCRAFT_CHECK(argc == 3, OptionError, "usage: gancraft report DIR");
+#ifdef GANCRAFT_TOOL_HAS_REPORT
+    gt::write_report(argv[2]);
+    std::cout << "report: " << (fs::path(argv[2]) / "report.html").string() << "\n";
+    return 0;
+#else
+    throw gc::OptionError("gancraft report is not available in this build");
+#endif
+  }
+  if (cmd == "eval")
+    throw gc::OptionError("gancraft eval is not available yet: it arrives with the quality-metrics work (FID, KID, precision/recall)");
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << (cmd.empty() ? "" : "gancraft: unknown command '" + cmd + "'\n") << kUsage;
+  return 2;
+} catch (const std::exception& e) {
+  std::cerr << "gancraft: " << e.what() << "\n";
+  return 1;
+}
