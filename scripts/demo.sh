@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Trains the default DCGAN on Fashion-MNIST on the CPU (about 5 minutes of training on a
-# 2-core machine, after a one-time install and build) and leaves a run directory with sample
-# grids, metrics and checkpoints.
+# Trains the default DCGAN on Fashion-MNIST on the CPU through the gancraft tool (about 5
+# minutes of training on a 2-core machine, after a one-time install and build) and leaves a
+# run directory with sample grids, metrics, checkpoints and report.html.
 #
-#   scripts/demo.sh                       # runs/demo-YYYYmmdd-HHMMSS/
-#   scripts/demo.sh --steps 20000         # train longer (any dcgan_fashion_mnist option)
-#   scripts/demo.sh --out runs/long --steps 30000 --resume   # continue a run
+#   scripts/demo.sh                                   # runs/demo-YYYYmmdd-HHMMSS/
+#   scripts/demo.sh --set trainer.steps=20000         # train longer (any config key)
+#   scripts/demo.sh --out runs/demo-… --resume --set trainer.steps=30000   # continue a run exactly
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,10 +13,18 @@ scripts/deps.sh
 
 build_dir=${GANCRAFT_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build_dir" --target dcgan_fashion_mnist -j "$(nproc)"
+cmake --build "$build_dir" --target gancraft_cli -j "$(nproc)"
 
 args=("$@")
-if [[ " ${args[*]-} " != *" --out "* ]]; then
-  args+=(--out "runs/demo-$(date +%Y%m%d-%H%M%S)")
+out=""
+for ((i = 0; i < ${#args[@]}; ++i)); do
+  [[ ${args[i]} == --out ]] && out=${args[i + 1]:-}
+done
+if [[ -z $out ]]; then
+  out="runs/demo-$(date +%Y%m%d-%H%M%S)"
+  args+=(--out "$out")
 fi
-"$build_dir/examples/dcgan_fashion_mnist" "${args[@]}"
+"$build_dir/tools/gancraft" train --config configs/fashion_mnist_dcgan.json "${args[@]}"
+echo
+echo "Samples:  $out/samples/"
+echo "Report:   $out/report.html   (open it in a browser)"

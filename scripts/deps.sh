@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake g++ libtorch-dev catch2 nlohmann-json3-dev
   libpng-dev zlib1g-dev libjpeg-dev libopenblas0-pthread dataset-fashion-mnist
-  python3-torch python3-numpy python3-scipy libgloo-dev chromium
+  python3-torch python3-numpy python3-scipy libgloo-dev chromium doxygen
 )
 
 if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
