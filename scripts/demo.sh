@@ -16,15 +16,27 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build_dir" --target gancraft_cli -j "$(nproc)"
 
 args=("$@")
-out=""
+out="" resume=0
 for ((i = 0; i < ${#args[@]}; ++i)); do
   [[ ${args[i]} == --out ]] && out=${args[i + 1]:-}
+  [[ ${args[i]} == --resume ]] && resume=1
 done
-if [[ -z $out ]]; then
-  out="runs/demo-$(date +%Y%m%d-%H%M%S)"
-  args+=(--out "$out")
+if ((resume)); then
+  # Continue the run with its own resolved config (and any --set given now).
+  [[ -n $out ]] || { echo "demo.sh: --resume needs --out DIR (the run to continue)" >&2; exit 2; }
+  config=()
+else
+  config=(--config configs/fashion_mnist_dcgan.json)
+  if [[ -z $out ]]; then
+    out="runs/demo-$(date +%Y%m%d-%H%M%S)"
+    args+=(--out "$out")
+  fi
 fi
-"$build_dir/tools/gancraft" train --config configs/fashion_mnist_dcgan.json "${args[@]}"
-echo
-echo "Samples:  $out/samples/"
-echo "Report:   $out/report.html   (open it in a browser)"
+status=0
+"$build_dir/tools/gancraft" train "${config[@]}" "${args[@]}" || status=$?
+if [[ -f $out/report.html ]]; then
+  echo
+  echo "Samples:  $out/samples/"
+  echo "Report:   $out/report.html   (open it in a browser)"
+fi
+exit "$status"

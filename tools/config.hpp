@@ -194,7 +194,12 @@ inline void apply_override(json& config, const std::string& assignment) {
   if (value.is_discarded()) value = text;
   std::string pointer = "/" + key;
   std::replace(pointer.begin(), pointer.end(), '.', '/');
-  config[json::json_pointer(pointer)] = value;
+  try {
+    config[json::json_pointer(pointer)] = value;
+  } catch (const json::exception&) {
+    throw OptionError(gancraft::detail::str("--set ", assignment, ": ", key,
+                                            " does not name a setting (a value is in the way)"));
+  }
 }
 
 /// docs/config.md, generated from the schema (a test checks the file matches).

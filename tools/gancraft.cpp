@@ -126,10 +126,17 @@ int cmd_train(int argc, char** argv) {
                                         : "");
   GANCRAFT_CHECK(!out.empty(), OptionError, "train --resume needs --out DIR or --config FILE");
   if (resume && !o.values.count("config")) {
+    GANCRAFT_CHECK(fs::exists(out / "config.json"), OptionError, out.string(),
+                   " is not a gancraft run directory (no config.json); nothing to resume");
     raw = gt::read_config_file(out / "config.json");
     source = (out / "config.json").string();
   }
-  for (const auto& s : o.sets) gt::apply_override(raw, s);
+  for (const auto& s : o.sets) {
+    json single = json::object();
+    gt::apply_override(single, s);
+    gt::resolve_config(single, "--set " + s);  // names the --set, not the file, in errors
+    gt::apply_override(raw, s);
+  }
   const json config = gt::resolve_config(raw, source);
 
   const bool has_run = fs::exists(out / "checkpoints") || fs::exists(out / "metrics.jsonl");
@@ -150,8 +157,11 @@ int cmd_train(int argc, char** argv) {
       const auto info = trainer.resume(ckpts);
       std::cout << "resumed from " << info.checkpoint.string() << "\n";
     }
-    fs::create_directories(out);
-    gc::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
+    // The generator's samples must have the data's shape: checked here, before writing.
+    const auto produced = trainer.generate(torch::zeros({1, config["model"]["latent_dim"].get<int64_t>()})).sizes().slice(1);
+    GANCRAFT_CHECK(produced == real.sizes().slice(1), OptionError, "model: the ", config["model"]["kind"].get<std::string>(),
+                   " generator makes samples of shape ", produced, " but ", config["data"]["kind"].get<std::string>(),
+                   " samples have shape ", real.sizes().slice(1), " (check model.image_size and model.channels)");
 
     const auto& h = config["hooks"];
     if (h["progress"].get<bool>()) trainer.add_hook(gc::hooks::ProgressBar());
@@ -172,6 +182,9 @@ int cmd_train(int argc, char** argv) {
     trainer.add_hook(gc::hooks::Checkpointer(ckpts, gc::hooks::CheckpointerOptions()
                                                         .every(h["checkpoint_every"].get<int64_t>())
                                                         .keep_last(h["keep_last"].get<int64_t>())));
+    // Hooks validated their options above; only now is the run directory written.
+    fs::create_directories(out);
+    gc::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
     trainer.fit(real);
     if (trainer.interrupted()) {
       std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
@@ -199,6 +212,8 @@ int cmd_sample(int argc, char** argv) {
   const fs::path out = o.need("out");
   const int64_t n = integer(o.need("n"), "--n");
   GANCRAFT_CHECK(n > 0, OptionError, "--n must be > 0, got ", n);
+  GANCRAFT_CHECK(fs::exists(run / "config.json") && fs::is_directory(run / "checkpoints"), OptionError, run.string(),
+                 " is not a gancraft run directory (it needs config.json and checkpoints/)");
   const json config = gt::resolve_config(gt::read_config_file(run / "config.json"), (run / "config.json").string());
   const std::string ext = out.extension().string();
   GANCRAFT_CHECK(ext == ".png" || ext == ".csv", OptionError, "--out must end in .png or .csv, got ", out.string());
@@ -213,12 +228,24 @@ int cmd_sample(int argc, char** argv) {
 
   const int64_t latent = config["model"]["latent_dim"];
   at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
+  const double threshold = o.values.count("truncation") ? number(o.get("truncation"), "--truncation") : 0.0;
+  GANCRAFT_CHECK(!o.values.count("truncation") || threshold > 0, OptionError,
+                 "--truncation must be > 0, got ", threshold);
+  // Resamples every latent entry beyond the threshold (the truncation trick, Brock et al. 2018,
+  // arXiv:1809.11096); interpolations truncate their end points, so the walk stays smooth.
+  auto truncate = [&](torch::Tensor latents, at::Generator& g) {
+    if (threshold <= 0) return latents;
+    for (torch::Tensor outside = latents.abs() > threshold; outside.any().item<bool>();
+         outside = latents.abs() > threshold)
+      latents = torch::where(outside, torch::randn(latents.sizes(), g), latents);
+    return latents;
+  };
   torch::Tensor z;
   int64_t nrow = 8;
   if (o.values.count("interpolate")) {
     const int64_t k = integer(o.get("interpolate"), "--interpolate");
     GANCRAFT_CHECK(k >= 2, OptionError, "--interpolate needs at least 2 steps, got ", k);
-    const torch::Tensor ends = torch::randn({n, 2, latent}, gen);
+    const torch::Tensor ends = truncate(torch::randn({n, 2, latent}, gen), gen);
     std::vector<torch::Tensor> rows;
     for (int64_t r = 0; r < n; ++r)
       for (int64_t i = 0; i < k; ++i)
@@ -226,15 +253,9 @@ int cmd_sample(int argc, char** argv) {
     z = torch::stack(rows);
     nrow = k;
   } else {
-    z = torch::randn({n, latent}, gen);
+    z = truncate(torch::randn({n, latent}, gen), gen);
   }
-  if (o.values.count("truncation")) {
-    const double t = number(o.get("truncation"), "--truncation");
-    GANCRAFT_CHECK(t > 0, OptionError, "--truncation must be > 0, got ", t);
-    // Resample every entry beyond the threshold (the "truncation trick", Brock et al. 2018).
-    for (torch::Tensor outside = z.abs() > t; outside.any().item<bool>(); outside = z.abs() > t)
-      z = torch::where(outside, torch::randn(z.sizes(), gen), z);
-  }
+
   torch::Tensor x;
   {
     torch::NoGradGuard no_grad;
@@ -280,6 +301,11 @@ int main(int argc, char** argv) try {
   }
   if (cmd == "report") {
     GANCRAFT_CHECK(argc == 3, OptionError, "usage: gancraft report DIR");
+    const fs::path dir = argv[2];
+    GANCRAFT_CHECK(fs::exists(dir / "config.json") || fs::exists(dir / "metrics.jsonl") ||
+                       fs::is_directory(dir / "checkpoints"),
+                   OptionError, dir.string(),
+                   " is not a gancraft run directory (no config.json, metrics.jsonl or checkpoints/)");
 #ifdef GANCRAFT_TOOL_HAS_REPORT
     gt::write_report(argv[2]);
     std::cout << "report: " << (fs::path(argv[2]) / "report.html").string() << "\n";
@@ -296,6 +322,9 @@ int main(int argc, char** argv) try {
   }
   std::cerr << (cmd.empty() ? "" : "gancraft: unknown command '" + cmd + "'\n") << kUsage;
   return 2;
+} catch (const c10::Error& e) {  // e.g. an unknown trainer.device: no LibTorch backtrace
+  std::cerr << "gancraft: " << e.what_without_backtrace() << "\n";
+  return 1;
 } catch (const std::exception& e) {
   std::cerr << "gancraft: " << e.what() << "\n";
   return 1;

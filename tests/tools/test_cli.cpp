@@ -82,7 +82,20 @@ TEST_CASE("config errors stop the tool before anything is written, naming the ke
   }
   auto r = cli("train --config " + write_config("ok", kRing).string() + " --out " + out.string() + " --set model.layer=2");
   CHECK(r.rc != 0);
-  CHECK_THAT(r.out, Catch::Matchers::Contains("unknown key \"model.layer\""));
+  CHECK_THAT(r.out, Catch::Matchers::Contains("--set model.layer=2: unknown key \"model.layer\""));
+  // Options the hooks refuse, and a model that cannot make the data's samples, also stop the
+  // tool before the run directory exists.
+  for (const char* set : {"hooks.checkpoint_every=0", "hooks.log_every=0", "model.kind=\"dcgan\""}) {
+    auto bad = cli("train --config " + write_config("ok", kRing).string() + " --out " + out.string() + " --set " + set);
+    INFO(set << "\n" << bad.out);
+    CHECK(bad.rc != 0);
+    CHECK_FALSE(fs::exists(out));
+  }
+  auto shape = cli("train --config " + (fs::path(GANCRAFT_SOURCE_DIR) / "configs" / "fashion_mnist_dcgan.json").string() +
+                   " --out " + out.string() + " --set model.image_size=32");
+  CHECK(shape.rc != 0);
+  CHECK_THAT(shape.out, Catch::Matchers::Contains("[1, 32, 32]") && Catch::Matchers::Contains("[1, 28, 28]"));
+  CHECK_FALSE(fs::exists(out));
 }
 
 TEST_CASE("--set parses JSON and falls back to a string", "[cli]") {
@@ -156,6 +169,14 @@ TEST_CASE("train writes a run directory, refuses to overwrite, resumes, samples"
   auto old = cli("sample --run " + out.string() + " --checkpoint 20 --n 3 --out " + (out / "old.csv").string());
   CHECK(old.rc == 0);
   CHECK_THAT(old.out, Catch::Matchers::Contains("step-000020"));
+
+  // A resume with another model width is refused, naming the tensor; nothing is trained.
+  auto wider = cli("train --out " + out.string() + " --resume --set model.hidden=64 --set trainer.steps=80");
+  CHECK(wider.rc != 0);
+  CHECK_THAT(wider.out, Catch::Matchers::Contains("has shape") && Catch::Matchers::Contains("other options"));
+  auto not_run = cli("sample --run " + (out / "checkpoints").string() + " --n 3 --out " + (out / "x.csv").string());
+  CHECK(not_run.rc != 0);
+  CHECK_THAT(not_run.out, Catch::Matchers::Contains("is not a gancraft run directory"));
 }
 
 TEST_CASE("sample draws image grids with truncation and spherical interpolation", "[cli]") {

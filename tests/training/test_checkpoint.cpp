@@ -162,6 +162,29 @@ TEST_CASE("resume refuses a checkpoint written with another batch size", "[check
   CHECK_THROWS_WITH(gc::load_checkpoint(u, root / "step-000003"), Catch::Matchers::Contains("batch_size"));
 }
 
+TEST_CASE("loading into a module of another shape is refused before anything changes", "[checkpoint]") {
+  const fs::path root = fresh_dir("shapes");
+  auto t = make(3);
+  t.add_hook(gc::hooks::Checkpointer(root));
+  t.fit(ring_data());
+  struct WideGenImpl : torch::nn::Module {
+    torch::nn::Linear a{nullptr}, b{nullptr};
+    torch::nn::BatchNorm1d bn{nullptr};
+    WideGenImpl() {
+      a = register_module("a", torch::nn::Linear(4, 32));
+      bn = register_module("bn", torch::nn::BatchNorm1d(32));
+      b = register_module("b", torch::nn::Linear(32, 2));
+    }
+    torch::Tensor forward(torch::Tensor z) { return b(torch::relu(bn(a(z)))); }
+  };
+  auto wide = std::make_shared<WideGenImpl>();
+  const auto before = wide->a->weight.clone();
+  CHECK_THROWS_AS(gc::load_generator(wide, root), gc::OptionError);
+  CHECK_THROWS_WITH(gc::load_generator(wide, root),
+                    Catch::Matchers::Contains("generator.pt: 'a.weight' has shape [16, 4] but the model's has shape [32, 4]"));
+  CHECK(torch::equal(before, wide->a->weight));
+}
+
 namespace {
 /// Poisons one generator weight at a chosen step, as a blow-up would.
 struct Poison {

@@ -119,6 +119,30 @@ inline nlohmann::json resume_critical_options(const TrainerOptions& o) {
           {"d_steps_per_g_step", o.d_steps_per_g_step()}};
 }
 
+/// Checks that `archive` holds every parameter and buffer of `m` with the same shape, so that
+/// loading cannot silently resize a module built with other options. `OptionError` naming
+/// the file and the tensor otherwise.
+inline void check_archive_shapes(torch::nn::Module& m, torch::serialize::InputArchive& archive,
+                                 const std::filesystem::path& file, const std::string& prefix = "") {
+  auto check = [&](const std::string& name, const torch::Tensor& mine, bool is_buffer) {
+    torch::Tensor stored;
+    GANCRAFT_CHECK(archive.try_read(name, stored, is_buffer), OptionError, file.string(), ": has no ",
+                   is_buffer ? "buffer" : "parameter", " '", prefix, name,
+                   "'; the model was built with other options than the checkpoint's");
+    GANCRAFT_CHECK(stored.sizes() == mine.sizes(), OptionError, file.string(), ": '", prefix, name,
+                   "' has shape ", stored.sizes(), " but the model's has shape ", mine.sizes(),
+                   "; the model was built with other options than the checkpoint's");
+  };
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) check(p.key(), p.value(), false);
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) check(b.key(), b.value(), true);
+  for (const auto& c : m.named_children()) {
+    torch::serialize::InputArchive child;
+    GANCRAFT_CHECK(archive.try_read(c.key(), child), OptionError, file.string(), ": has no module '",
+                   prefix, c.key(), "'; the model was built with other options than the checkpoint's");
+    check_archive_shapes(*c.value(), child, file, prefix + c.key() + ".");
+  }
+}
+
 /// Runs `load` (which may throw anything) and rethrows as `IoError` naming `file`.
 template <class F>
 void load_file(const std::filesystem::path& file, F&& load) {
@@ -132,6 +156,22 @@ void load_file(const std::filesystem::path& file, F&& load) {
   } catch (const std::exception& e) {
     throw IoError(str(file.string(), ": cannot be loaded: ", e.what()));
   }
+}
+
+/// Opens a module archive and checks its shapes against `m`, without changing `m`.
+inline torch::serialize::InputArchive open_module_archive(torch::nn::Module& m,
+                                                          const std::filesystem::path& file,
+                                                          torch::Device device) {
+  torch::serialize::InputArchive archive;
+  load_file(file, [&] { archive.load_from(file.string(), device); });
+  check_archive_shapes(m, archive, file);
+  return archive;
+}
+
+/// Loads a module from `file` after checking the stored shapes against it.
+inline void load_module(torch::nn::Module& m, const std::filesystem::path& file, torch::Device device) {
+  auto archive = open_module_archive(m, file, device);
+  load_file(file, [&] { m.load(archive); });
 }
 
 }  // namespace detail
@@ -216,7 +256,8 @@ inline io::Manifest verify_checkpoint(const std::filesystem::path& dir) {
 /// Restores G, D, both optimizers and the loop state from one checkpoint directory, after
 /// verifying every file against the manifest. Throws `IoError` naming the bad file, or
 /// `OptionError` when the checkpoint was written with a different latent size, batch size or
-/// `d_steps_per_g_step` (which would make an exact resume impossible).
+/// `d_steps_per_g_step` (which would make an exact resume impossible), or when a stored tensor
+/// does not fit the module's (a model built with other options).
 inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   verify_checkpoint(dir);
@@ -241,8 +282,11 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   LoopState loop;
   detail::load_file(dir / CheckpointFiles::loop_state,
                     [&] { loop = detail::load_loop_state(dir / CheckpointFiles::loop_state); });
-  load(ctx.generator_module(), CheckpointFiles::generator);
-  load(ctx.discriminator_module(), CheckpointFiles::discriminator);
+  // Both modules are checked before either changes, so a mismatch leaves the trainer as it was.
+  auto g_archive = detail::open_module_archive(ctx.generator_module(), dir / CheckpointFiles::generator, device);
+  auto d_archive = detail::open_module_archive(ctx.discriminator_module(), dir / CheckpointFiles::discriminator, device);
+  detail::load_file(dir / CheckpointFiles::generator, [&] { ctx.generator_module().load(g_archive); });
+  detail::load_file(dir / CheckpointFiles::discriminator, [&] { ctx.discriminator_module().load(d_archive); });
   load(ctx.generator_optimizer(), CheckpointFiles::generator_optimizer);
   load(ctx.discriminator_optimizer(), CheckpointFiles::discriminator_optimizer);
   ctx.restore_loop_state(loop);
@@ -317,12 +361,7 @@ std::filesystem::path load_generator(M& generator, const std::filesystem::path& 
   for (const auto& dir : candidates) {
     try {
       verify_checkpoint(dir);
-      const fs::path file = dir / CheckpointFiles::generator;
-      detail::load_file(file, [&] {
-        torch::serialize::InputArchive archive;
-        archive.load_from(file.string(), device);
-        detail::module_of(generator).load(archive);
-      });
+      detail::load_module(detail::module_of(generator), dir / CheckpointFiles::generator, device);
       return dir;
     } catch (const IoError& e) {
       reasons += std::string("\n  ") + e.what();
