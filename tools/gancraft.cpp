@@ -46,18 +46,28 @@ constexpr const char* kUsage =
 struct Options {
   std::map<std::string, std::string> values;
   std::vector<std::string> sets;
-  std::vector<std::string> positional;
   std::vector<std::string> flags;
 
   Options(int argc, char** argv, int first, const std::vector<std::string>& known,
           const std::vector<std::string>& known_flags) {
     for (int i = first; i < argc; ++i) {
-      const std::string a = argv[i];
-      if (a.rfind("--", 0) != 0) {
-        positional.push_back(a);
+      std::string a = argv[i];
+      if (a == "--help" || a == "-h") {
+        std::cout << kUsage;
+        std::exit(0);
+      }
+      GANCRAFT_CHECK(a.rfind("--", 0) == 0, OptionError, "unexpected argument '", a,
+                     "' (options are --name value; see gancraft --help)");
+      std::string name = a.substr(2);
+      if (const auto eq = name.find('='); eq != std::string::npos) {  // --name=value
+        GANCRAFT_CHECK(std::find(known.begin(), known.end(), name.substr(0, eq)) != known.end(),
+                       OptionError, "unknown option --", name.substr(0, eq));
+        if (name.substr(0, eq) == "set")
+          sets.push_back(name.substr(eq + 1));
+        else
+          values[name.substr(0, eq)] = name.substr(eq + 1);
         continue;
       }
-      const std::string name = a.substr(2);
       if (std::find(known_flags.begin(), known_flags.end(), name) != known_flags.end()) {
         flags.push_back(name);
         continue;

@@ -207,6 +207,12 @@ TEST_CASE("info names versions and the BLAS; eval and unknown commands refuse", 
   auto eval = cli("eval fd --a x.csv --b y.csv");
   CHECK(eval.rc != 0);
   CHECK_THAT(eval.out, Catch::Matchers::Contains("not available yet"));
+  auto stray = cli("train configs/fashion_mnist_dcgan.json");
+  CHECK(stray.rc != 0);
+  CHECK_THAT(stray.out, Catch::Matchers::Contains("unexpected argument 'configs/fashion_mnist_dcgan.json'"));
+  auto help = cli("sample --help");
+  CHECK(help.rc == 0);
+  CHECK_THAT(help.out, Catch::Matchers::Contains("usage: gancraft"));
   auto bad = cli("frobnicate");
   CHECK(bad.rc == 2);
   CHECK_THAT(bad.out, Catch::Matchers::Contains("unknown command 'frobnicate'"));
