@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/test_support.hpp"
+
 #include <cstdio>  // before jpeglib.h, which needs FILE
 #include <jpeglib.h>
 #include <zlib.h>
@@ -28,12 +30,7 @@ using gancraft::data::Split;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(GANCRAFT_TEST_TMP) / ("data_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return gancraft::test::fresh_dir("data_" + name); }
 
 void write_bytes(const fs::path& path, const Bytes& bytes) {
   fs::create_directories(path.parent_path());
@@ -89,14 +86,7 @@ Bytes idx_labels(const std::vector<std::uint8_t>& labels) {
 float unit(std::uint8_t p) { return static_cast<float>(p / 127.5 - 1.0); }
 
 template <class Fn>
-std::string io_error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const gancraft::IoError& e) {
-    return e.what();
-  }
-  return "<no IoError thrown>";
-}
+std::string io_error_message(Fn&& fn) { return gancraft::test::error_message<gancraft::IoError>(fn); }
 
 void write_jpeg(const fs::path& path, int width, int height, int channels) {
   jpeg_compress_struct cinfo{};

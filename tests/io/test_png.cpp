@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/test_support.hpp"
+
 #include <png.h>
 
 #include <filesystem>
@@ -18,12 +20,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(GANCRAFT_TEST_TMP) / ("io_png_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return gancraft::test::fresh_dir("io_png_" + name); }
 
 std::vector<char> slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,16 +32,8 @@ void spit(const fs::path& path, const std::vector<char>& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// Message of the gancraft::IoError `fn` throws ("" if none is thrown).
 template <class Fn>
-std::string io_error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const gancraft::IoError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string io_error_message(Fn&& fn) { return gancraft::test::error_message<gancraft::IoError>(fn); }
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/test_support.hpp"
+
 #include "tools/report.hpp"
 
 #include <gancraft/io/png.hpp>
@@ -24,17 +26,9 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(GANCRAFT_TEST_TMP) / ("tools_report_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return gancraft::test::fresh_dir("tools_report_" + name); }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::string slurp(const fs::path& path) { return gancraft::test::read_bytes(path); }
 
 void spit(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -137,14 +131,7 @@ SyntheticRun make_run(const std::string& name) {
 }
 
 template <class Fn>
-std::string io_error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const gancraft::IoError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string io_error_message(Fn&& fn) { return gancraft::test::error_message<gancraft::IoError>(fn); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/test_support.hpp"
 #include "fixtures.hpp"
 
 #include <csignal>
@@ -12,28 +13,19 @@
 #include <sstream>
 
 using namespace fixtures;
+using gancraft::test::read_bytes;
 namespace fs = std::filesystem;
 
 namespace {
 
 using DropTrainer = gc::Trainer<BnGen, DropCritic, gc::losses::NonSaturating>;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(GANCRAFT_TEST_TMP) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return gancraft::test::fresh_dir("checkpoint_" + name); }
 
 DropTrainer make(int64_t steps, uint64_t init_seed = 42) {
   torch::manual_seed(init_seed);
   // 512 samples / 32 = 16 batches per epoch: 70 steps cross several epochs mid-way.
   return DropTrainer(BnGen{}, DropCritic{}, gc::losses::NonSaturating{}, small(steps));
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
@@ -214,7 +206,7 @@ TEST_CASE("divergence guard: stop names the tensor; a NaN checkpoint is never wr
   u.add_hook(Poison{15});
   u.add_hook(gc::hooks::Checkpointer(fresh_dir("guard_none"), gc::hooks::CheckpointerOptions().every(10)));
   CHECK_THROWS_WITH(u.fit(ring_data()), Catch::Matchers::Contains("generator parameter 'a.weight' holds NaN"));
-  CHECK_FALSE(fs::exists(fs::path(GANCRAFT_TEST_TMP) / "guard_none" / "step-000020"));
+  CHECK_FALSE(fs::exists(fs::path(GANCRAFT_TEST_TMP) / "checkpoint_guard_none" / "step-000020"));
 }
 
 TEST_CASE("divergence guard: rollback reloads the last good checkpoint and lowers the rates", "[checkpoint][guard]") {
