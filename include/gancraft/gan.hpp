@@ -46,6 +46,9 @@
 #include <gancraft/data/image_folder.hpp>
 #include <gancraft/data/mnist.hpp>
 #include <gancraft/io/checkpoint.hpp>
+#include <gancraft/io/cifar_format.hpp>
+#include <gancraft/io/idx_format.hpp>
+#include <gancraft/io/image_decode.hpp>
 #include <gancraft/io/image_grid.hpp>
 #include <gancraft/io/manifest.hpp>
 #include <gancraft/io/png.hpp>

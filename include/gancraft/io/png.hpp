@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <csetjmp>
 #include <cstdint>
@@ -24,6 +23,7 @@
 #include <torch/torch.h>
 
 #include <gancraft/detail/gzip.hpp>
+#include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/io/image_decode.hpp>
 
@@ -55,29 +55,6 @@ struct FileCloser {
     if (file != nullptr) std::fclose(file);
   }
 };
-
-/// Best-effort fsync of a directory so that a rename inside it is durable.
-inline void fsync_directory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-/// A fresh sibling name for `path`, used as the temporary file of an atomic write.
-inline std::filesystem::path temp_sibling(const std::filesystem::path& path) {
-  static std::atomic<std::uint64_t> counter{0};
-  std::filesystem::path tmp = path;
-  // Appended piecewise: `"." + string` trips a g++ 12 -Wstringop-overflow false positive.
-  std::string name = ".";
-  name += path.filename().string();
-  name += ".tmp-";
-  name += std::to_string(::getpid());
-  name += '-';
-  name += std::to_string(counter++);
-  tmp.replace_filename(name);
-  return tmp;
-}
 
 }  // namespace gancraft::detail
 
@@ -129,7 +106,7 @@ inline void write_png(const std::filesystem::path& path, const torch::Tensor& im
     GANCRAFT_CHECK(!ec, IoError, path.string(), ": cannot create parent directory ",
                    parent.string(), ": ", ec.message());
   }
-  const std::filesystem::path tmp = detail::temp_sibling(path);
+  const std::filesystem::path tmp = detail::hidden_sibling(path);
   struct RemoveTmp {
     const std::filesystem::path* tmp;
     bool armed = true;
@@ -169,7 +146,7 @@ inline void write_png(const std::filesystem::path& path, const torch::Tensor& im
   GANCRAFT_CHECK(!ec, IoError, path.string(), ": cannot rename temporary file ", tmp.string(),
                  " into place: ", ec.message());
   remove_tmp.armed = false;
-  detail::fsync_directory(parent);
+  detail::fsync_path(parent.empty() ? std::filesystem::path(".") : parent, /*directory=*/true);
 }
 
 /// Reads the PNG at `path` as a `torch::kUInt8` tensor [H, W, C].
