@@ -232,7 +232,14 @@ int cmd_sample(int argc, char** argv) {
 
   gt::RuntimeNet generator = gt::make_generator(config);
   fs::path from = run / "checkpoints";
-  if (o.values.count("checkpoint")) from /= gc::detail::step_dir_name(integer(o.get("checkpoint"), "--checkpoint"));
+  if (o.values.count("checkpoint")) {
+    from /= gc::detail::step_dir_name(integer(o.get("checkpoint"), "--checkpoint"));
+    if (!fs::is_directory(from)) {
+      std::string have;
+      for (const auto& dir : gc::list_checkpoints(run / "checkpoints")) have += " " + dir.filename().string();
+      throw gc::OptionError(from.string() + ": no such checkpoint; this run has:" + (have.empty() ? " none" : have));
+    }
+  }
   const fs::path used = gc::load_generator(generator, from);
   generator->eval();
 

@@ -98,7 +98,7 @@ TEST_CASE("config errors stop the tool before anything is written, naming the ke
   CHECK_FALSE(fs::exists(out));
 }
 
-TEST_CASE("--set parses JSON and falls back to a string", "[cli]") {
+TEST_CASE("set overrides parse JSON and fall back to a string", "[cli]") {
   json c = json::object();
   gt::apply_override(c, "trainer.steps=12");
   gt::apply_override(c, "data.path=/some/where");
@@ -199,7 +199,7 @@ TEST_CASE("sample draws image grids with truncation and spherical interpolation"
   CHECK(walk.size(1) == 2 + 5 * 30);
 }
 
-TEST_CASE("info names versions and the BLAS; eval and unknown commands refuse", "[cli]") {
+TEST_CASE("info names versions and the BLAS, eval and unknown commands refuse", "[cli]") {
   auto info = cli("info");
   CHECK(info.rc == 0);
   CHECK_THAT(info.out, Catch::Matchers::Contains("gancraft " GANCRAFT_VERSION_STRING) &&

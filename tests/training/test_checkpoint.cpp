@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <sstream>
 
 using namespace fixtures;
@@ -88,7 +89,7 @@ TEST_CASE("checkpoint layout: manifest, latest pointer, keep_last, no debris", "
   CHECK_FALSE(fs::exists(root / ".tmp-step-000040-123"));
 }
 
-TEST_CASE("damaged checkpoints are refused naming the file; resume falls back", "[checkpoint]") {
+TEST_CASE("damaged checkpoints are refused naming the file, resume falls back", "[checkpoint]") {
   const fs::path root = fresh_dir("damaged");
   auto t = make(20);
   t.add_hook(gc::hooks::Checkpointer(root, gc::hooks::CheckpointerOptions().every(10)));
@@ -192,7 +193,7 @@ struct Poison {
 };
 }  // namespace
 
-TEST_CASE("divergence guard: stop names the tensor; a NaN checkpoint is never written", "[checkpoint][guard]") {
+TEST_CASE("divergence guard: stop names the tensor, a NaN checkpoint is never written", "[checkpoint][guard]") {
   const fs::path root = fresh_dir("guard_stop");
   auto t = make(40);
   t.add_hook(Poison{15});
@@ -277,4 +278,55 @@ TEST_CASE("load_generator and a state dict that Python's torch.load reads", "[ch
   for (auto& p : t.generator()->named_parameters()) ours[p.key()] = p.value().to(torch::kDouble).sum().item<double>();
   for (auto& b : t.generator()->named_buffers()) ours[b.key()] = b.value().to(torch::kDouble).sum().item<double>();
   CHECK(from_python == ours);
+}
+
+TEST_CASE("a resumed run's metrics log holds each step once", "[checkpoint][logger]") {
+  const fs::path root = fresh_dir("log_resume");
+  {
+    auto t = make(30);
+    t.add_hook(gc::hooks::JsonlLogger(root / "metrics.jsonl"));
+    t.add_hook(gc::hooks::Checkpointer(root / "ckpt", gc::hooks::CheckpointerOptions().every(20).save_on_end(false)));
+    t.fit(ring_data());  // "crashes" after step 30 with its last checkpoint at 20
+  }
+  auto u = make(30, 5);
+  u.add_hook(gc::hooks::JsonlLogger(root / "metrics.jsonl"));
+  CHECK(u.resume(root / "ckpt").step == 20);
+  u.fit(ring_data());
+  std::ifstream in(root / "metrics.jsonl");
+  std::vector<int64_t> steps;
+  for (std::string line; std::getline(in, line);) steps.push_back(nlohmann::json::parse(line)["step"].get<int64_t>());
+  std::vector<int64_t> expected(30);
+  std::iota(expected.begin(), expected.end(), 1);
+  CHECK(steps == expected);
+}
+
+TEST_CASE("re-saving a step replaces it atomically, and learning rates survive a checkpoint", "[checkpoint]") {
+  const fs::path root = fresh_dir("resave");
+  auto t = make(4);
+  t.fit(ring_data());
+  for (auto& g : t.generator_optimizer().param_groups()) g.options().set_lr(1.25e-5);
+  gc::save_checkpoint(t, root / "step-000004");
+  gc::save_checkpoint(t, root / "step-000004");  // the existing directory is swapped out
+  CHECK(gc::verify_checkpoint(root / "step-000004").step == 4);
+  for (const auto& e : fs::directory_iterator(root)) CHECK(e.path().filename() == "step-000004");
+  auto u = make(4, 9);
+  gc::load_checkpoint(u, root / "step-000004");
+  CHECK(u.generator_optimizer().param_groups()[0].options().get_lr() == 1.25e-5);
+  CHECK(u.discriminator_optimizer().param_groups()[0].options().get_lr() == Approx(2e-4));
+}
+
+TEST_CASE("a model with a Functional submodule saves and loads", "[checkpoint]") {
+  const fs::path root = fresh_dir("functional");
+  auto make_gen = [] {
+    return std::make_shared<torch::nn::SequentialImpl>(torch::nn::Linear(4, 8), torch::nn::Functional(torch::relu),
+                                                       torch::nn::Linear(8, 2));
+  };
+  torch::manual_seed(1);
+  auto t = gc::Trainer(make_gen(), DropCritic{}, gc::losses::NonSaturating{}, small(3));
+  t.add_hook(gc::hooks::Checkpointer(root));
+  t.fit(ring_data());
+  torch::manual_seed(2);
+  auto g = make_gen();
+  CHECK(gc::load_generator(g, root) == root / "step-000003");
+  CHECK(identical(state_of(*t.generator()), state_of(*g)));
 }

@@ -38,7 +38,7 @@ struct SampleEvery {
 
 }  // namespace
 
-TEST_CASE("same seed and threads repeat bit for bit; another seed differs", "[trainer]") {
+TEST_CASE("same seed and threads repeat bit for bit, another seed differs", "[trainer]") {
   auto one = train(small(60));
   auto two = train(small(60));
   CHECK(identical(one.first, two.first));
@@ -57,6 +57,35 @@ TEST_CASE("sampling during training changes nothing that training does", "[train
   CHECK(identical(plain.second, state_of(*t.discriminator())));
 }
 
+TEST_CASE("sampling a generator with dropout does not move the global random stream", "[trainer]") {
+  struct DropGenImpl : torch::nn::Module {
+    torch::nn::Linear a{nullptr}, b{nullptr};
+    torch::nn::Dropout drop{nullptr};
+    DropGenImpl() {
+      a = register_module("a", torch::nn::Linear(4, 16));
+      drop = register_module("drop", torch::nn::Dropout(0.2));
+      b = register_module("b", torch::nn::Linear(16, 2));
+    }
+    torch::Tensor forward(torch::Tensor z) { return b(drop(torch::relu(a(z)))); }
+  };
+  auto run = [](bool sample) {
+    torch::manual_seed(42);
+    auto t = gc::Trainer(std::make_shared<DropGenImpl>(), Critic{}, gc::losses::NonSaturating{},
+                         small(20).sample_mode(gc::SampleMode::BatchStatistics));
+    struct Sampler {
+      bool on;
+      int64_t interval() const { return 0; }
+      void on_step_end(const gc::StepReport&, gc::TrainingContext& ctx) {
+        if (on) ctx.generate(torch::ones({8, 4}));
+      }
+    };
+    t.add_hook(Sampler{sample});
+    t.fit(ring_data());
+    return state_of(*t.generator());
+  };
+  CHECK(identical(run(false), run(true)));
+}
+
 TEST_CASE("sample() leaves BatchNorm statistics and the mode untouched", "[trainer]") {
   for (auto mode : {gc::SampleMode::Eval, gc::SampleMode::BatchStatistics}) {
     torch::manual_seed(1);
@@ -72,7 +101,7 @@ TEST_CASE("sample() leaves BatchNorm statistics and the mode untouched", "[train
   }
 }
 
-TEST_CASE("eval-mode sampling uses running statistics; batch mode uses the batch", "[trainer]") {
+TEST_CASE("eval-mode sampling uses running statistics, batch mode uses the batch", "[trainer]") {
   torch::manual_seed(1);
   auto t = gc::Trainer(BnGen{}, Critic{}, gc::losses::NonSaturating{}, small(10));
   t.fit(ring_data());
@@ -118,7 +147,7 @@ TEST_CASE("epochs: passes over the data, with on_epoch_end after each", "[traine
   CHECK(seen == std::vector<int64_t>{1, 2, 3});
 }
 
-TEST_CASE("hooks: interval decides when losses are read; true from on_step_end stops", "[trainer]") {
+TEST_CASE("hooks: interval decides when losses are read, true from on_step_end stops", "[trainer]") {
   struct Reader {
     std::vector<std::pair<int64_t, bool>>* log;
     int64_t interval() const { return 4; }
@@ -168,7 +197,7 @@ TEST_CASE("WeightClip keeps every critic weight within [-c, c]", "[trainer]") {
   for (auto& p : t.discriminator()->parameters()) CHECK(p.abs().max().item<double>() <= 0.01);
 }
 
-TEST_CASE("relativistic loss trains; the real batch reaches the generator loss", "[trainer]") {
+TEST_CASE("relativistic loss trains, the real batch reaches the generator loss", "[trainer]") {
   auto a = train(small(20), gc::losses::RelativisticAverage{});
   auto b = train(small(20), gc::losses::RelativisticAverage{});
   CHECK(identical(a.first, b.first));

@@ -1,6 +1,7 @@
 #pragma once
 /// @file gancraft/hooks/jsonl_logger.hpp
 
+#include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/training/step_report.hpp>
 #include <gancraft/training/training_context.hpp>
@@ -19,8 +20,9 @@ namespace gancraft::hooks {
 /// `{"step":100,"epoch":0,"seconds":3.2,"d_loss":1.21,"g_loss":0.83,"d_real":0.4,...}`.
 ///
 /// The file is created (with its parent directories) when training begins, truncated for a
-/// fresh run and appended to when the trainer resumes from a checkpoint (step > 0). Each line
-/// is flushed as written, so a killed run keeps every line it logged.
+/// fresh run; when the trainer resumed from a checkpoint (step > 0), lines after that step are
+/// dropped (they are trained again) and new lines appended. Each line is flushed as written, so
+/// a killed run keeps every line it logged.
 class JsonlLogger {
  public:
   /// Logs every `interval` generator updates.
@@ -36,6 +38,7 @@ class JsonlLogger {
   /// Opens the file: truncated for a fresh run, appended to on a resume (step > 0).
   void on_train_begin(TrainingContext& ctx) {
     if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
+    if (ctx.step() > 0 && std::filesystem::exists(path_)) drop_lines_after(ctx.step());
     out_ = std::make_shared<std::ofstream>(
         path_, ctx.step() > 0 ? std::ios::app : std::ios::trunc);
     GANCRAFT_CHECK(out_->good(), IoError, path_.string(), ": cannot open for writing");
@@ -54,6 +57,18 @@ class JsonlLogger {
   }
 
  private:
+  /// A resumed run repeats the steps after its checkpoint: drop their old lines (atomically)
+  /// so the log holds each step once.
+  void drop_lines_after(int64_t step) {
+    std::ifstream in(path_);
+    std::string kept, line;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_object() || j.value("step", int64_t{0}) <= step) kept += line + "\n";
+    }
+    detail::write_file_atomically(path_, kept);
+  }
+
   std::filesystem::path path_;
   int64_t interval_;
   std::shared_ptr<std::ofstream> out_;

@@ -18,11 +18,15 @@
 #include <gancraft/training/training_context.hpp>
 #include <gancraft/version.hpp>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <stdio.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -112,11 +116,27 @@ inline LoopState load_loop_state(const std::filesystem::path& file) {
   return s;
 }
 
+/// The current learning rate of each parameter group (LibTorch's optimizer archives do not
+/// keep them, and a `DivergenceGuard` rollback lowers them).
+inline std::vector<double> learning_rates(torch::optim::Optimizer& opt) {
+  std::vector<double> out;
+  for (auto& group : opt.param_groups()) out.push_back(group.options().get_lr());
+  return out;
+}
+
+inline void set_learning_rates(torch::optim::Optimizer& opt, const nlohmann::json& rates) {
+  if (!rates.is_array() || rates.size() != opt.param_groups().size()) return;
+  for (size_t i = 0; i < rates.size(); ++i)
+    opt.param_groups()[i].options().set_lr(rates[i].get<double>());
+}
+
 /// Options a checkpoint must agree with to be resumed exactly.
 inline nlohmann::json resume_critical_options(const TrainerOptions& o) {
   return {{"latent_dim", o.latent_dim()},
           {"batch_size", o.batch_size()},
-          {"d_steps_per_g_step", o.d_steps_per_g_step()}};
+          {"d_steps_per_g_step", o.d_steps_per_g_step()},
+          {"g_optimizer_kind", to_string(o.g_optimizer().kind())},
+          {"d_optimizer_kind", to_string(o.d_optimizer().kind())}};
 }
 
 /// Checks that `archive` holds every parameter and buffer of `m` with the same shape, so that
@@ -136,6 +156,7 @@ inline void check_archive_shapes(torch::nn::Module& m, torch::serialize::InputAr
   for (const auto& p : m.named_parameters(/*recurse=*/false)) check(p.key(), p.value(), false);
   for (const auto& b : m.named_buffers(/*recurse=*/false)) check(b.key(), b.value(), true);
   for (const auto& c : m.named_children()) {
+    if (!c.value()->is_serializable()) continue;  // e.g. nn::Functional: Module::save skips it
     torch::serialize::InputArchive child;
     GANCRAFT_CHECK(archive.try_read(c.key(), child), OptionError, file.string(), ": has no module '",
                    prefix, c.key(), "'; the model was built with other options than the checkpoint's");
@@ -205,8 +226,13 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
       {"epoch", ctx.epoch()},
       {"gancraft_version", version},
       {"torch_version", TORCH_VERSION},
+      {"learning_rates",
+       {{"generator", detail::learning_rates(ctx.generator_optimizer())},
+        {"discriminator", detail::learning_rates(ctx.discriminator_optimizer())}}},
       {"options",
        {{"latent_dim", o.latent_dim()},
+        {"g_optimizer_kind", to_string(o.g_optimizer().kind())},
+        {"d_optimizer_kind", to_string(o.d_optimizer().kind())},
         {"batch_size", o.batch_size()},
         {"d_steps_per_g_step", o.d_steps_per_g_step()},
         {"steps", o.steps() ? nlohmann::json(*o.steps()) : nlohmann::json(nullptr)},
@@ -237,14 +263,26 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   }
   detail::fsync_path(tmp / io::Manifest::file_name);
   detail::fsync_path(tmp, /*directory=*/true);
-  if (fs::exists(dir)) {  // rename() cannot replace a non-empty directory: retire it first
-    const fs::path trash = detail::hidden_sibling(dir, "trash");
-    fs::remove_all(trash);
-    fs::rename(dir, trash);
-    fs::remove_all(trash);
+  if (fs::exists(dir)) {
+    // rename() cannot replace a non-empty directory; swap the two atomically instead, so that
+    // `dir` always names a complete checkpoint, then delete the old one.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0) {
+      // A file system without RENAME_EXCHANGE: retire the old one first (brief window).
+      GANCRAFT_CHECK(errno == EINVAL || errno == ENOSYS, IoError, dir.string(),
+                     ": cannot replace the checkpoint: ", std::strerror(errno));
+      const fs::path trash = detail::hidden_sibling(dir, "trash");
+      fs::remove_all(trash);
+      fs::rename(dir, trash);
+      fs::rename(tmp, dir);
+      fs::remove_all(trash);
+    } else {
+      fs::remove_all(tmp);  // now holds the replaced checkpoint
+    }
+    detail::fsync_path(parent, /*directory=*/true);
+  } else {
+    fs::rename(tmp, dir);
+    detail::fsync_path(parent, /*directory=*/true);
   }
-  fs::rename(tmp, dir);
-  detail::fsync_path(parent, /*directory=*/true);
 }
 
 /// Checks a checkpoint directory against its manifest without loading it; `IoError` naming
@@ -271,14 +309,15 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
                    stored.dump(), " but this trainer has ", key, " = ", value.dump());
   }
   const torch::Device device = ctx.options().device();
-  auto load = [&](auto& object, const char* name) {
-    const fs::path file = dir / name;
-    detail::load_file(file, [&] {
-      torch::serialize::InputArchive archive;
-      archive.load_from(file.string(), device);
-      object.load(archive);
-    });
+  // Every archive is read and checked before anything changes, so a failure leaves the trainer
+  // as it was.
+  auto open = [&](const char* name) {
+    torch::serialize::InputArchive archive;
+    detail::load_file(dir / name, [&] { archive.load_from((dir / name).string(), device); });
+    return archive;
   };
+  auto g_opt_archive = open(CheckpointFiles::generator_optimizer);
+  auto d_opt_archive = open(CheckpointFiles::discriminator_optimizer);
   LoopState loop;
   detail::load_file(dir / CheckpointFiles::loop_state,
                     [&] { loop = detail::load_loop_state(dir / CheckpointFiles::loop_state); });
@@ -287,8 +326,13 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   auto d_archive = detail::open_module_archive(ctx.discriminator_module(), dir / CheckpointFiles::discriminator, device);
   detail::load_file(dir / CheckpointFiles::generator, [&] { ctx.generator_module().load(g_archive); });
   detail::load_file(dir / CheckpointFiles::discriminator, [&] { ctx.discriminator_module().load(d_archive); });
-  load(ctx.generator_optimizer(), CheckpointFiles::generator_optimizer);
-  load(ctx.discriminator_optimizer(), CheckpointFiles::discriminator_optimizer);
+  detail::load_file(dir / CheckpointFiles::generator_optimizer,
+                    [&] { ctx.generator_optimizer().load(g_opt_archive); });
+  detail::load_file(dir / CheckpointFiles::discriminator_optimizer,
+                    [&] { ctx.discriminator_optimizer().load(d_opt_archive); });
+  const auto rates = state.value("learning_rates", nlohmann::json::object());
+  detail::set_learning_rates(ctx.generator_optimizer(), rates.value("generator", nlohmann::json()));
+  detail::set_learning_rates(ctx.discriminator_optimizer(), rates.value("discriminator", nlohmann::json()));
   ctx.restore_loop_state(loop);
 }
 

@@ -77,6 +77,45 @@ class FrozenParameters {
   std::vector<bool> was_;
 };
 
+/// Saves LibTorch's global CPU generator and puts it back when the scope ends.
+class GlobalGeneratorGuard {
+ public:
+  GlobalGeneratorGuard() {
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(global.mutex());
+    state_ = global.get_state();
+  }
+  ~GlobalGeneratorGuard() {
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(global.mutex());
+    global.set_state(state_);
+  }
+  GlobalGeneratorGuard(const GlobalGeneratorGuard&) = delete;
+  GlobalGeneratorGuard& operator=(const GlobalGeneratorGuard&) = delete;
+
+ private:
+  torch::Tensor state_;
+};
+
+/// Copies a module's buffers (BatchNorm statistics) and restores them when the scope ends.
+class BufferGuard {
+ public:
+  explicit BufferGuard(torch::nn::Module& m) : buffers_(m.buffers()) {
+    saved_.reserve(buffers_.size());
+    for (auto& b : buffers_) saved_.push_back(b.clone());
+  }
+  ~BufferGuard() {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < buffers_.size(); ++i) buffers_[i].copy_(saved_[i]);
+  }
+  BufferGuard(const BufferGuard&) = delete;
+  BufferGuard& operator=(const BufferGuard&) = delete;
+
+ private:
+  std::vector<torch::Tensor> buffers_;
+  std::vector<torch::Tensor> saved_;
+};
+
 /// `ds.get(i).data` and `ds.size()`: a map-style `torch::data` dataset.
 template <class Ds>
 concept map_dataset = requires(Ds& ds, size_t i) {
@@ -190,6 +229,7 @@ class Trainer final : public TrainingContext {
   void fit(Ds dataset) {
     const auto n = dataset.size();
     GANCRAFT_CHECK(n.has_value(), ShapeError, "fit: the dataset does not report its size");
+    GANCRAFT_CHECK(*n > 0, ShapeError, "fit: the dataset is empty");
     torch::Tensor first = dataset.get(0).data;
     check_sample_shape(first.sizes(), "fit: dataset samples");
     auto shared = std::make_shared<Ds>(std::move(dataset));
@@ -328,18 +368,16 @@ class Trainer final : public TrainingContext {
     torch::NoGradGuard no_grad;
     torch::nn::Module& m = detail::module_of(g_);
     detail::ModeGuard mode(m);
+    // A generator that draws random numbers (dropout, noise injection) must not move the global
+    // stream that training and checkpoints use.
+    detail::GlobalGeneratorGuard global_rng;
     if (options_.sample_mode() == SampleMode::Eval) {
       m.eval();
       return g_->forward(z.to(options_.device()));
     }
-    std::vector<torch::Tensor> buffers = m.buffers();
-    std::vector<torch::Tensor> saved;
-    saved.reserve(buffers.size());
-    for (auto& b : buffers) saved.push_back(b.clone());
+    detail::BufferGuard buffers(m);
     m.train(true);
-    torch::Tensor out = g_->forward(z.to(options_.device()));
-    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
-    return out;
+    return g_->forward(z.to(options_.device()));
   }
 
  private:
@@ -391,6 +429,7 @@ class Trainer final : public TrainingContext {
 
   bool losses_wanted(int64_t step) const {
     for (const auto& h : hooks_) {
+      if (!h.on_step_end) continue;  // only on_step_end sees the losses
       if (!h.interval) return true;
       const int64_t every = h.interval();
       if (every > 0 && step % every == 0) return true;
@@ -435,16 +474,18 @@ class Trainer final : public TrainingContext {
       report.epoch = report_epoch;
       report.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (read) {
-        report.d_loss = losses.d_loss.item<double>();
-        report.g_loss = losses.g_loss.item<double>();
+      if (read) {  // a custom policy may leave some undefined
+        if (losses.d_loss.defined()) report.d_loss = losses.d_loss.item<double>();
+        if (losses.g_loss.defined()) report.g_loss = losses.g_loss.item<double>();
         if (losses.penalty.defined()) report.scalars["penalty"] = losses.penalty.item<double>();
-        report.scalars["d_real"] = losses.d_real.item<double>();
-        report.scalars["d_fake"] = losses.d_fake.item<double>();
+        if (losses.d_real.defined()) report.scalars["d_real"] = losses.d_real.item<double>();
+        if (losses.d_fake.defined()) report.scalars["d_fake"] = losses.d_fake.item<double>();
       }
       bool stop = false;
-      for (auto& h : hooks_)
+      for (auto& h : hooks_) {
         if (h.on_step_end && h.on_step_end(report, *this)) stop = true;
+        if (step_ != report.step) break;  // a hook rolled back: the report is stale for the rest
+      }
       for (int64_t e = previous_epoch + 1; e <= report_epoch; ++e)
         for (auto& h : hooks_)
           if (h.on_epoch_end) h.on_epoch_end(e, *this);
