@@ -24,32 +24,33 @@ struct ConfigKey {
   json default_value;                ///< null: optional with no default
   std::vector<std::string> choices;  ///< allowed strings, empty for any
   std::string description;
+  json minimum = nullptr;            ///< smallest allowed number, null for none
 };
 
 /// Every key the tool understands, in documentation order.
 inline const std::vector<ConfigKey>& config_schema() {
   static const std::vector<ConfigKey> keys = {
       {"model.kind", "string", "dcgan", {"dcgan", "mlp"}, "Generator/discriminator pair: DCGAN (images) or MLP (vectors or images)."},
-      {"model.latent_dim", "integer", 100, {}, "Width of the latent noise z ~ N(0, I)."},
-      {"model.image_size", "integer", 28, {}, "DCGAN: image side, 28, 32 or 64."},
-      {"model.channels", "integer", 1, {}, "DCGAN: image channels (1 gray, 3 RGB)."},
-      {"model.base_width", "integer", 64, {}, "DCGAN: feature maps of the narrowest layer."},
+      {"model.latent_dim", "integer", 100, {}, "Width of the latent noise z ~ N(0, I).", 1},
+      {"model.image_size", "integer", 28, {}, "DCGAN: image side, 28, 32 or 64.", 1},
+      {"model.channels", "integer", 1, {}, "DCGAN: image channels (1 gray, 3 RGB).", 1},
+      {"model.base_width", "integer", 64, {}, "DCGAN: feature maps of the narrowest layer.", 1},
       {"model.d_batch_norm", "boolean", true, {}, "DCGAN: BatchNorm in the discriminator (turn off for gradient penalties)."},
-      {"model.hidden", "integer", 128, {}, "MLP: width of each hidden layer."},
-      {"model.layers", "integer", 2, {}, "MLP: number of hidden layers."},
+      {"model.hidden", "integer", 128, {}, "MLP: width of each hidden layer.", 1},
+      {"model.layers", "integer", 2, {}, "MLP: number of hidden layers.", 0},
       {"loss.kind", "string", "non_saturating", {"minimax", "non_saturating", "least_squares", "wasserstein", "hinge", "relativistic_average"}, "Adversarial loss (docs/losses.md)."},
       {"loss.penalty", "string", "none", {"none", "gradient_penalty", "r1", "r2"}, "Discriminator penalty added to every discriminator step."},
-      {"loss.penalty_weight", "number", 10.0, {}, "λ of the gradient penalty, γ of R1/R2."},
-      {"loss.weight_clip", "number", 0.0, {}, "If > 0, clamp discriminator weights to [-c, c] after each update (original WGAN)."},
+      {"loss.penalty_weight", "number", 10.0, {}, "λ of the gradient penalty, γ of R1/R2.", 0},
+      {"loss.weight_clip", "number", 0.0, {}, "If > 0, clamp discriminator weights to [-c, c] after each update (original WGAN).", 0},
       {"data.kind", "string", "fashion_mnist", {"fashion_mnist", "mnist", "cifar10", "ring", "grid"}, "Training data: an image data set, or a 2-D Gaussian mixture."},
       {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST) or of cifar-10-batches-bin."},
-      {"data.samples", "integer", 100000, {}, "Mixtures: size of the fixed training set."},
-      {"data.seed", "integer", 0, {}, "Mixtures: seed of the training set."},
-      {"trainer.batch_size", "integer", 64, {}, "Real samples per discriminator step; also the generator's batch."},
-      {"trainer.steps", "integer", 3000, {}, "Generator updates in total (counting resumed ones)."},
-      {"trainer.d_steps_per_g_step", "integer", 1, {}, "Discriminator updates per generator update (n_critic)."},
-      {"trainer.seed", "integer", 1, {}, "Seeds initialisation, noise, data order and penalties."},
-      {"trainer.threads", "integer", 1, {}, "LibTorch and BLAS threads (1 was fastest on a 2-core machine)."},
+      {"data.samples", "integer", 100000, {}, "Mixtures: size of the fixed training set.", 1},
+      {"data.seed", "integer", 0, {}, "Mixtures: seed of the training set.", 0},
+      {"trainer.batch_size", "integer", 64, {}, "Real samples per discriminator step; also the generator's batch.", 1},
+      {"trainer.steps", "integer", 3000, {}, "Generator updates in total (counting resumed ones).", 0},
+      {"trainer.d_steps_per_g_step", "integer", 1, {}, "Discriminator updates per generator update (n_critic).", 1},
+      {"trainer.seed", "integer", 1, {}, "Seeds initialisation, noise, data order and penalties.", 0},
+      {"trainer.threads", "integer", 1, {}, "LibTorch and BLAS threads (1 was fastest on a 2-core machine).", 1},
       {"trainer.device", "string", "cpu", {}, "\"cpu\" or \"cuda\" (\"cuda:1\" …) when LibTorch was built with CUDA."},
       {"trainer.g_optimizer.kind", "string", "adam", {"adam", "rmsprop", "sgd"}, "Generator optimizer."},
       {"trainer.g_optimizer.lr", "number", 2e-4, {}, "Generator learning rate."},
@@ -60,13 +61,13 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"trainer.d_optimizer.beta1", "number", 0.5, {}, "Adam β1 (discriminator)."},
       {"trainer.d_optimizer.beta2", "number", 0.999, {}, "Adam β2 (discriminator)."},
       {"hooks.progress", "boolean", true, {}, "Show a progress line (steps, it/s, ETA, losses)."},
-      {"hooks.log_every", "integer", 10, {}, "Steps between lines of metrics.jsonl."},
-      {"hooks.sample_every", "integer", 250, {}, "Steps between sample grids (image models; 0 = never)."},
-      {"hooks.sample_count", "integer", 64, {}, "Images per sample grid."},
-      {"hooks.checkpoint_every", "integer", 1000, {}, "Steps between checkpoints."},
-      {"hooks.keep_last", "integer", 3, {}, "Checkpoints to keep (0 = all)."},
+      {"hooks.log_every", "integer", 10, {}, "Steps between lines of metrics.jsonl.", 1},
+      {"hooks.sample_every", "integer", 250, {}, "Steps between sample grids (image models; 0 = never).", 0},
+      {"hooks.sample_count", "integer", 64, {}, "Images per sample grid.", 1},
+      {"hooks.checkpoint_every", "integer", 1000, {}, "Steps between checkpoints.", 1},
+      {"hooks.keep_last", "integer", 3, {}, "Checkpoints to keep (0 = all).", 0},
       {"hooks.divergence_guard", "string", "rollback", {"off", "stop", "rollback"}, "On NaN/Inf: do nothing, stop with an error, or roll back and halve the learning rates."},
-      {"hooks.guard_every", "integer", 100, {}, "Steps between divergence checks."},
+      {"hooks.guard_every", "integer", 100, {}, "Steps between divergence checks.", 1},
   };
   return keys;
 }
@@ -134,6 +135,9 @@ inline void check_tree(const json& node, const std::string& prefix, const std::s
     if (const ConfigKey* key = find_key(path)) {
       GANCRAFT_CHECK(has_type(value, key->type), OptionError, source, ": ", path, ": expected ",
                      key->type, ", got ", value.dump());
+      GANCRAFT_CHECK(key->minimum.is_null() || value.get<double>() >= key->minimum.get<double>(),
+                     OptionError, source, ": ", path, ": must be at least ", key->minimum.dump(),
+                     ", got ", value.dump());
       if (!key->choices.empty()) {
         const auto s = value.get<std::string>();
         if (std::find(key->choices.begin(), key->choices.end(), s) == key->choices.end()) {
@@ -219,6 +223,7 @@ inline std::string config_markdown() {
       type = "one of ";
       for (size_t i = 0; i < k.choices.size(); ++i) type += (i ? ", " : "") + ("`" + k.choices[i] + "`");
     }
+    if (!k.minimum.is_null()) type += " ≥ " + k.minimum.dump();
     out << "| `" << k.path << "` | " << type << " | `" << k.default_value.dump() << "` | "
         << k.description << " |\n";
   }

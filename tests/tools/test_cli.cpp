@@ -70,6 +70,8 @@ TEST_CASE("config errors stop the tool before anything is written, naming the ke
       {R"({"trainer": {"g_optimizer": 3}})", "trainer.g_optimizer: expected an object", "got 3"},
       {R"({"data": {"path": "/no/such/dir"}})", "/no/such/dir", "no such directory"},
       {R"({"model": )", "not valid JSON", ".json"},
+      {R"({"hooks": {"log_every": 0}})", "hooks.log_every: must be at least 1", "got 0"},
+      {R"({"trainer": {"batch_size": -5}})", "trainer.batch_size: must be at least 1", "got -5"},
   };
   int i = 0;
   for (const auto& c : cases) {
