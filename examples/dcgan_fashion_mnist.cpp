@@ -24,7 +24,7 @@ int main(int argc, char** argv) try {
   examples::Args args(argc, argv,
                       {{"data", "/usr/share/datasets/fashion-mnist"},
                        {"out", "runs/dcgan-fashion-mnist"},
-                       {"steps", "3000"},
+                       {"steps", "2300"},
                        {"batch-size", "64"},
                        {"latent-dim", "100"},
                        {"base-width", "32"},
