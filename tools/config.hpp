@@ -121,6 +121,13 @@ inline std::string nearest_keys(const std::string& path) {
   return out;
 }
 
+/// A value as JSON for an error message: invalid UTF-8 replaced (dump() would throw on it,
+/// found by fuzzing), and long values cut.
+inline std::string shown(const json& v) {
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return text.size() > 200 ? text.substr(0, 200) + "…" : text;
+}
+
 inline bool has_type(const json& v, const std::string& type) {
   if (type == "string") return v.is_string();
   if (type == "integer") return v.is_number_integer();
@@ -134,10 +141,10 @@ inline void check_tree(const json& node, const std::string& prefix, const std::s
     const std::string path = prefix.empty() ? name : prefix + "." + name;
     if (const ConfigKey* key = find_key(path)) {
       GANCRAFT_CHECK(has_type(value, key->type), OptionError, source, ": ", path, ": expected ",
-                     key->type, ", got ", value.dump());
+                     key->type, ", got ", shown(value));
       GANCRAFT_CHECK(key->minimum.is_null() || value.get<double>() >= key->minimum.get<double>(),
                      OptionError, source, ": ", path, ": must be at least ", key->minimum.dump(),
-                     ", got ", value.dump());
+                     ", got ", shown(value));
       if (!key->choices.empty()) {
         const auto s = value.get<std::string>();
         if (std::find(key->choices.begin(), key->choices.end(), s) == key->choices.end()) {
@@ -149,7 +156,7 @@ inline void check_tree(const json& node, const std::string& prefix, const std::s
       }
     } else if (is_group(path)) {
       GANCRAFT_CHECK(value.is_object(), OptionError, source, ": ", path,
-                     ": expected an object of settings, got ", value.dump());
+                     ": expected an object of settings, got ", shown(value));
       check_tree(value, path, source);
     } else {
       throw OptionError(gancraft::detail::str(source, ": unknown key \"", path,

@@ -113,6 +113,12 @@ TEST_CASE("set overrides parse JSON and fall back to a string", "[cli]") {
   CHECK(c["loss"]["kind"] == "hinge");
   CHECK(c["trainer"]["g_optimizer"]["lr"].get<double>() == Approx(1e-3));
   CHECK_THROWS_AS(gt::apply_override(c, "novalue"), gancraft::OptionError);
+  // Found by fuzz_config: a value with invalid UTF-8 in an error message made nlohmann's dump()
+  // throw its own exception instead of the OptionError.
+  json bad = json::object();
+  gt::apply_override(bad, "trainer.steps=\xff\xfe");
+  CHECK_THROWS_AS(gt::resolve_config(bad, "fuzz"), gancraft::OptionError);
+  CHECK_THROWS_WITH(gt::resolve_config(bad, "fuzz"), Catch::Matchers::Contains("trainer.steps: expected integer"));
   const json resolved = gt::resolve_config(c, "test");
   CHECK(resolved["trainer"]["batch_size"] == 64);  // defaults filled in
   CHECK(resolved["loss"]["kind"] == "hinge");
