@@ -10,6 +10,9 @@ mark_as_advanced(GANCRAFT_CONFIG_INSTALL_DIR)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/gancraft
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS gancraft EXPORT gancraftTargets)
+if(TARGET gancraft_distributed)  # exported as gancraft::distributed
+  install(TARGETS gancraft_distributed EXPORT gancraftTargets)
+endif()
 install(EXPORT gancraftTargets
   NAMESPACE gancraft::
   FILE gancraftTargets.cmake

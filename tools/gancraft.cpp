@@ -6,8 +6,10 @@
 //   gancraft report DIR
 //   gancraft info
 //   gancraft config-doc            (prints docs/config.md)
+//   gancraft launch --nproc N [...] -- COMMAND   (data-parallel ranks; docs/distributed.md)
 #include "config.hpp"
 #include "experiment.hpp"
+#include "launch.hpp"
 #if __has_include("report.hpp")
 #include "report.hpp"
 #define GANCRAFT_TOOL_HAS_REPORT 1
@@ -15,6 +17,10 @@
 
 #include <gancraft/detail/threads.hpp>
 #include <gancraft/gan.hpp>
+#ifdef GANCRAFT_HAS_DISTRIBUTED  // linked with gancraft::distributed
+#include <gancraft/distributed/data_parallel.hpp>
+#include <gancraft/distributed/rank_zero_only.hpp>
+#endif
 
 #include <torch/version.h>
 
@@ -40,6 +46,8 @@ constexpr const char* kUsage =
     "  report DIR\n"
     "  info\n"
     "  config-doc\n"
+    "  launch --nproc N [--master-port P] [--nnodes K --node-rank R --master-addr A] [--timeout S]\n"
+    "         -- COMMAND...   (e.g. -- gancraft train --config FILE; see docs/distributed.md)\n"
     "  eval            (not available yet: arrives with the metrics work)\n";
 
 /// `--name value` options of one subcommand; repeated `--set` collected in order.
@@ -120,8 +128,38 @@ void write_report_if_available(const fs::path& dir) {
 #endif
 }
 
+/// The processes `train` runs on: one, or the ranks `gancraft launch` (or torchrun) started,
+/// in which case training is data-parallel and only rank 0 (the writer) writes the run.
+struct Job {
+#ifdef GANCRAFT_HAS_DISTRIBUTED
+  gc::distributed::ProcessGroup group;
+  bool writer() const { return group.is_rank_zero(); }
+  auto policy() const { return gc::distributed::DataParallel(group); }
+  template <class H>
+  auto on_writer(H hook) const { return gc::distributed::RankZeroOnly(std::move(hook), group); }
+#else
+  bool writer() const { return true; }
+  gc::AlternatingPolicy policy() const { return {}; }
+  template <class H>
+  H on_writer(H hook) const { return hook; }
+#endif
+};
+
+Job join_job() {
+#ifdef GANCRAFT_HAS_DISTRIBUTED
+  return {gc::distributed::init_process_group(gc::distributed::ProcessGroupOptions::from_environment())};
+#else
+  const char* world = std::getenv("WORLD_SIZE");
+  GANCRAFT_CHECK(world == nullptr || std::string(world) == "1", OptionError,
+                 "WORLD_SIZE is ", world, " but this gancraft was built without distributed training "
+                 "(GANCRAFT_DISTRIBUTED=OFF)");
+  return {};
+#endif
+}
+
 int cmd_train(int argc, char** argv) {
   Options o(argc, argv, 2, {"config", "set", "out"}, {"resume"});
+  const Job job = join_job();
   const bool resume = o.flag("resume");
   json raw = json::object();
   std::string source = "(defaults)";
@@ -150,7 +188,7 @@ int cmd_train(int argc, char** argv) {
   const json config = gt::resolve_config(raw, source);
 
   const bool has_run = fs::exists(out / "checkpoints") || fs::exists(out / "metrics.jsonl");
-  GANCRAFT_CHECK(resume || !has_run, OptionError, out.string(),
+  GANCRAFT_CHECK(resume || !has_run || !job.writer(), OptionError, out.string(),
                  " already holds a run; pass --resume to continue it, or choose another --out");
 
   // Everything that can fail on bad input happens before the run directory is touched.
@@ -161,11 +199,11 @@ int cmd_train(int argc, char** argv) {
 
   int rc = 0;
   gt::with_configured_loss(config, [&](auto loss) {
-    auto trainer = gc::Trainer(generator, discriminator, std::move(loss), gt::trainer_options(config));
+    auto trainer = gc::Trainer(generator, discriminator, std::move(loss), gt::trainer_options(config), job.policy());
     const fs::path ckpts = out / "checkpoints";
     if (resume && !gc::list_checkpoints(ckpts).empty()) {
       const auto info = trainer.resume(ckpts);
-      std::cout << "resumed from " << info.checkpoint.string() << "\n";
+      if (job.writer()) std::cout << "resumed from " << info.checkpoint.string() << "\n";
     }
     // The generator's samples must have the data's shape: checked here, before writing.
     const auto produced = trainer.generate(torch::zeros({1, config["model"]["latent_dim"].get<int64_t>()})).sizes().slice(1);
@@ -174,10 +212,10 @@ int cmd_train(int argc, char** argv) {
                    " samples have shape ", real.sizes().slice(1), " (check model.image_size and model.channels)");
 
     const auto& h = config["hooks"];
-    if (h["progress"].get<bool>()) trainer.add_hook(gc::hooks::ProgressBar());
+    if (h["progress"].get<bool>()) trainer.add_hook(job.on_writer(gc::hooks::ProgressBar()));
     if (config["loss"]["weight_clip"].get<double>() > 0)
       trainer.add_hook(gc::WeightClip(config["loss"]["weight_clip"].get<double>()));
-    trainer.add_hook(gc::hooks::JsonlLogger(out / "metrics.jsonl", h["log_every"].get<int64_t>()));
+    trainer.add_hook(job.on_writer(gc::hooks::JsonlLogger(out / "metrics.jsonl", h["log_every"].get<int64_t>())));
     const std::string guard = h["divergence_guard"];
     if (guard != "off")
       trainer.add_hook(gc::hooks::DivergenceGuard(
@@ -186,16 +224,22 @@ int cmd_train(int argc, char** argv) {
               .policy(guard == "stop" ? gc::hooks::DivergencePolicy::Stop : gc::hooks::DivergencePolicy::Rollback)
               .checkpoint_root(ckpts)));
     if (image_model(config) && h["sample_every"].get<int64_t>() > 0)
-      trainer.add_hook(gc::hooks::SampleGrid(out / "samples", gc::hooks::SampleGridOptions()
+      trainer.add_hook(job.on_writer(gc::hooks::SampleGrid(out / "samples", gc::hooks::SampleGridOptions()
                                                                   .every(h["sample_every"].get<int64_t>())
-                                                                  .count(h["sample_count"].get<int64_t>())));
-    trainer.add_hook(gc::hooks::Checkpointer(ckpts, gc::hooks::CheckpointerOptions()
+                                                                  .count(h["sample_count"].get<int64_t>()))));
+    trainer.add_hook(job.on_writer(gc::hooks::Checkpointer(ckpts, gc::hooks::CheckpointerOptions()
                                                         .every(h["checkpoint_every"].get<int64_t>())
-                                                        .keep_last(h["keep_last"].get<int64_t>())));
+                                                        .keep_last(h["keep_last"].get<int64_t>()))));
     // Hooks validated their options above; only now is the run directory written.
-    fs::create_directories(out);
-    gc::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
+    if (job.writer()) {
+      fs::create_directories(out);
+      gc::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
+    }
     trainer.fit(real);
+    if (!job.writer()) {  // rank 0 reports for the job
+      rc = trainer.interrupted() ? 130 : 0;
+      return;
+    }
     if (trainer.interrupted()) {
       std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
                 << out.string() << " --resume\n";
@@ -204,7 +248,7 @@ int cmd_train(int argc, char** argv) {
       std::cout << "done: " << trainer.step() << " steps in " << out.string() << "\n";
     }
   });
-  write_report_if_available(out);
+  if (job.writer()) write_report_if_available(out);
   return rc;
 }
 
@@ -312,6 +356,7 @@ int main(int argc, char** argv) try {
   if (cmd == "train") return cmd_train(argc, argv);
   if (cmd == "sample") return cmd_sample(argc, argv);
   if (cmd == "info") return cmd_info();
+  if (cmd == "launch") return gt::cmd_launch(argc, argv);
   if (cmd == "config-doc") {
     std::cout << gt::config_markdown();
     return 0;

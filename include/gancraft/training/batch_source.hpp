@@ -3,6 +3,7 @@
 /// Shuffled, epoch-aware batches of real data drawn with the trainer's generator.
 
 #include <gancraft/error.hpp>
+#include <gancraft/training/batch_shard.hpp>
 
 #include <torch/torch.h>
 
@@ -22,14 +23,15 @@ struct DataOrder {
 
 /// Serves batches of `batch` samples from `size` samples in a fresh random order each pass.
 /// The trailing `size % batch` samples of each permutation are skipped (drop-last), so every
-/// batch has the same shape.
+/// batch has the same shape. With a `shard`, only that part of each batch is fetched; the
+/// order and the position advance by whole batches, as without one.
 class BatchSource {
  public:
   /// `fetch(indices)` returns the samples at the given int64 CPU indices, stacked.
   using Fetch = std::function<torch::Tensor(const torch::Tensor&)>;
 
-  BatchSource(int64_t size, int64_t batch, Fetch fetch)
-      : size_(size), batch_(batch), fetch_(std::move(fetch)) {
+  BatchSource(int64_t size, int64_t batch, Fetch fetch, BatchShard shard = {})
+      : size_(size), batch_(batch), fetch_(std::move(fetch)), shard_(shard) {
     GANCRAFT_CHECK(size > 0, ShapeError, "the real data is empty");
     GANCRAFT_CHECK(batch <= size, ShapeError, "TrainerOptions::batch_size (", batch,
                    ") exceeds the number of real samples (", size, ")");
@@ -47,6 +49,10 @@ class BatchSource {
     GANCRAFT_CHECK(state.order.numel() == size_, ShapeError, "the restored data order covers ",
                    state.order.numel(), " samples but the real data has ", size_);
     torch::Tensor indices = state.order.narrow(0, state.position, batch_);
+    if (shard_.count > 1) {
+      const int64_t part = batch_ / shard_.count;
+      indices = indices.narrow(0, shard_.index * part, part);
+    }
     state.position += batch_;
     if (state.position + batch_ > size_) {  // the pass is over once no full batch is left
       state.order = torch::Tensor();
@@ -60,6 +66,7 @@ class BatchSource {
   int64_t size_;
   int64_t batch_;
   Fetch fetch_;
+  BatchShard shard_;
 };
 
 }  // namespace gancraft::detail

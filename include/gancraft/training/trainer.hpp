@@ -10,6 +10,7 @@
 #include <gancraft/error.hpp>
 #include <gancraft/io/checkpoint.hpp>
 #include <gancraft/training/alternating_policy.hpp>
+#include <gancraft/training/batch_shard.hpp>
 #include <gancraft/training/batch_source.hpp>
 #include <gancraft/training/hook_slot.hpp>
 #include <gancraft/training/loop_state.hpp>
@@ -124,6 +125,19 @@ concept map_dataset = requires(Ds& ds, size_t i) {
   { *ds.size() } -> std::convertible_to<size_t>;
 };
 
+/// A policy that splits every batch across processes: `BatchShard shard() const`.
+template <class P>
+concept sharding_policy = requires(const P& p) {
+  { p.shard() } -> std::convertible_to<BatchShard>;
+};
+
+/// A policy that acts on the gradients between each backward pass and the optimizer step
+/// (e.g. averages them across processes): `before_optimizer_step(TrainingContext&, Module&)`.
+template <class P>
+concept gradient_policy = requires(P& p, TrainingContext& c, torch::nn::Module& m) {
+  p.before_optimizer_step(c, m);
+};
+
 }  // namespace detail
 
 /// Discriminator results of one update, detached from the graph.
@@ -218,9 +232,10 @@ class Trainer final : public TrainingContext {
                    real.dtype(), "; it must be floating point, scaled like the generator output");
     check_sample_shape(real.sizes().slice(1), "fit: real samples");
     torch::Tensor data = real.to(options_.device());
-    run(detail::BatchSource(data.size(0), options_.batch_size(), [data](const torch::Tensor& i) {
-      return data.index_select(0, i.to(data.device()));
-    }));
+    run(detail::BatchSource(
+        data.size(0), options_.batch_size(),
+        [data](const torch::Tensor& i) { return data.index_select(0, i.to(data.device())); },
+        shard()));
   }
 
   /// Trains on a map-style `torch::data` dataset (`get(i).data`, `size()`), such as
@@ -242,7 +257,8 @@ class Trainer final : public TrainingContext {
                               for (int64_t k = 0; k < idx.numel(); ++k)
                                 items.push_back(shared->get(static_cast<size_t>(p[k])).data);
                               return torch::stack(items).to(device);
-                            }));
+                            },
+                            shard()));
   }
 
   /// `n` generator samples, `[n, ...]`, drawn with the trainer's sampling stream (never the
@@ -276,6 +292,7 @@ class Trainer final : public TrainingContext {
     // Dropping the gradients (set to none) spares a fill; every parameter receives a new one.
     detail::module_of(d_).zero_grad(/*set_to_none=*/true);
     total.backward();
+    gradients_ready(detail::module_of(d_));
     d_opt_->step();
     if constexpr (detail::has_relativistic_generator_loss<L>) last_real_ = real;
     for (auto& h : hooks_)
@@ -284,10 +301,12 @@ class Trainer final : public TrainingContext {
             fake_scores.detach()};
   }
 
-  /// One generator update on a batch of `batch_size` fresh latents; returns the detached loss.
+  /// One generator update on a batch of `batch_size` fresh latents (this process's part of
+  /// them, with a sharding policy); returns the detached loss.
   torch::Tensor generator_step() {
     detail::FrozenParameters frozen(d_->parameters());
-    torch::Tensor fake_scores = d_->forward(g_->forward(noise(options_.batch_size()))).reshape({-1});
+    const int64_t n = options_.batch_size() / shard().count;
+    torch::Tensor fake_scores = d_->forward(g_->forward(noise(n))).reshape({-1});
     torch::Tensor loss;
     if constexpr (detail::has_relativistic_generator_loss<L>) {
       GANCRAFT_CHECK(last_real_.defined(), OptionError,
@@ -304,6 +323,7 @@ class Trainer final : public TrainingContext {
     }
     detail::module_of(g_).zero_grad(/*set_to_none=*/true);
     loss.backward();
+    gradients_ready(detail::module_of(g_));
     g_opt_->step();
     return loss.detach();
   }
@@ -383,8 +403,36 @@ class Trainer final : public TrainingContext {
  private:
   static constexpr uint64_t kSampleStream = 0x9E3779B97F4A7C15ULL;
 
+  /// `n` latents from the training stream. With a sharding policy they are this process's rows
+  /// of a draw of `n · count`, so that the stream advances as in a single process.
   torch::Tensor noise(int64_t n) {
-    return torch::randn({n, options_.latent_dim()}, train_gen_).to(options_.device());
+    const BatchShard s = shard();
+    if (s.count == 1) return torch::randn({n, options_.latent_dim()}, train_gen_).to(options_.device());
+    return torch::randn({n * s.count, options_.latent_dim()}, train_gen_)
+        .narrow(0, s.index * n, n)
+        .to(options_.device());
+  }
+
+  /// The policy's `BatchShard`, checked; the whole batch without a sharding policy.
+  BatchShard shard() const {
+    if constexpr (detail::sharding_policy<Policy>) {
+      const BatchShard s = policy_.shard();
+      GANCRAFT_CHECK(s.count >= 1 && s.index >= 0 && s.index < s.count, OptionError,
+                     "the policy's BatchShard has index ", s.index, " and count ", s.count,
+                     "; it needs 0 <= index < count");
+      GANCRAFT_CHECK(options_.batch_size() % s.count == 0, OptionError,
+                     "TrainerOptions::batch_size (", options_.batch_size(),
+                     ") must be divisible by the number of processes sharing each batch (",
+                     s.count, ")");
+      return s;
+    } else {
+      return {};
+    }
+  }
+
+  /// Lets a gradient policy act between `network`'s backward pass and its optimizer step.
+  void gradients_ready(torch::nn::Module& network) {
+    if constexpr (detail::gradient_policy<Policy>) policy_.before_optimizer_step(*this, network);
   }
 
   void probe() {
