@@ -1,0 +1,181 @@
+// Data-parallel training: 2 ranks on 127.0.0.1 against one process, resuming across world
+// sizes, and what the others do when a rank dies or freezes.
+#include "spawn.hpp"
+
+#include "../support/test_support.hpp"
+
+#include <gancraft/distributed/data_parallel.hpp>
+#include <gancraft/gan.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+namespace gt = gancraft::tools;
+namespace gd = gancraft::distributed;
+
+namespace {
+
+/// Runs dist_worker alone (no rank environment) and returns its exit status.
+int run_single(const std::vector<std::string>& args) {
+  std::vector<std::string> command{GANCRAFT_DIST_WORKER};
+  command.insert(command.end(), args.begin(), args.end());
+  // Unset in the child so that it trains alone even under a launcher.
+  const pid_t pid = gt::spawn(command, {{"WORLD_SIZE", ""}, {"RANK", ""}});
+  return gancraft::test::wait_bounded(pid);
+}
+
+/// Runs `ranks` dist_worker ranks through the launcher's library code; its exit code.
+int run_ranks(int64_t ranks, const std::vector<std::string>& args) {
+  gt::LaunchOptions o;
+  o.nproc = ranks;
+  o.master_port = gancraft::test::free_port();
+  o.timeout_s = 60;
+  o.command = {GANCRAFT_DIST_WORKER, "--dp", "1"};
+  o.command.insert(o.command.end(), args.begin(), args.end());
+  return gt::launch(o);
+}
+
+std::vector<torch::Tensor> load_weights(const fs::path& file) {
+  REQUIRE(fs::exists(file));
+  std::vector<torch::Tensor> w;
+  torch::load(w, file.string());
+  return w;
+}
+
+double max_abs_diff(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  REQUIRE(a.size() == b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].sizes() == b[i].sizes());
+    worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+  }
+  return worst;
+}
+
+bool identical(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("two ranks on 127.0.0.1 train exactly like one process on the same global batches") {
+  const fs::path dir = gancraft::test::fresh_dir("dist/equivalence");
+  REQUIRE(run_single({"--out", dir.string(), "--steps", "12"}) == 0);
+  REQUIRE(run_ranks(2, {"--out", dir.string(), "--steps", "12"}) == 0);
+
+  const auto single = load_weights(dir / "weights-single.pt");
+  const auto rank0 = load_weights(dir / "weights-rank0.pt");
+  const auto rank1 = load_weights(dir / "weights-rank1.pt");
+  // The ranks average their gradients, so they hold the very same weights ...
+  CHECK(identical(rank0, rank1));
+  // ... which are the single process's up to the order of floating-point sums.
+  CHECK(max_abs_diff(rank0, single) <= 1e-5);
+  // Training moved the weights (the comparison is not between two untouched models).
+  const fs::path untrained = gancraft::test::fresh_dir("dist/equivalence-untrained");
+  REQUIRE(run_single({"--out", untrained.string(), "--steps", "0"}) == 0);
+  CHECK(max_abs_diff(load_weights(untrained / "weights-single.pt"), single) > 1e-3);
+
+  // Only rank 0 logged, and it logged the losses of the whole batch (averaged over ranks).
+  CHECK(fs::exists(dir / "metrics-rank0.jsonl"));
+  CHECK_FALSE(fs::exists(dir / "metrics-rank1.jsonl"));
+  auto last_line = [](const fs::path& f) {
+    std::ifstream in(f);
+    std::string line, last;
+    while (std::getline(in, line)) last = line;
+    return nlohmann::json::parse(last);
+  };
+  const auto one = last_line(dir / "metrics-single.jsonl");
+  const auto two = last_line(dir / "metrics-rank0.jsonl");
+  CHECK(two["step"] == one["step"]);
+  CHECK(std::abs(two["d_loss"].get<double>() - one["d_loss"].get<double>()) <= 1e-5);
+  CHECK(std::abs(two["g_loss"].get<double>() - one["g_loss"].get<double>()) <= 1e-5);
+}
+
+TEST_CASE("a checkpoint written by 2 ranks resumes on 1, and one written by 1 resumes on 2") {
+  const fs::path dir = gancraft::test::fresh_dir("dist/resume");
+  // Reference: one process, 12 steps straight, checkpoints at 6 and 12.
+  REQUIRE(run_single({"--out", (dir / "straight").string(), "--steps", "12", "--checkpoints",
+                      (dir / "straight-ckpt").string()}) == 0);
+  const auto straight = load_weights(dir / "straight" / "weights-single.pt");
+
+  SECTION("2 ranks, then 1") {
+    REQUIRE(run_ranks(2, {"--out", (dir / "a").string(), "--steps", "6", "--checkpoints",
+                          (dir / "a-ckpt").string()}) == 0);
+    CHECK(fs::is_directory(dir / "a-ckpt" / "step-000006"));
+    REQUIRE(run_single({"--out", (dir / "a").string(), "--steps", "12", "--resume",
+                        (dir / "a-ckpt").string()}) == 0);
+    CHECK(max_abs_diff(load_weights(dir / "a" / "weights-single.pt"), straight) <= 1e-5);
+  }
+  SECTION("1, then 2 ranks") {
+    REQUIRE(run_ranks(2, {"--out", (dir / "b").string(), "--steps", "12", "--resume",
+                          (dir / "straight-ckpt" / "step-000006").string()}) == 0);
+    const auto rank0 = load_weights(dir / "b" / "weights-rank0.pt");
+    CHECK(identical(rank0, load_weights(dir / "b" / "weights-rank1.pt")));
+    CHECK(max_abs_diff(rank0, straight) <= 1e-5);
+  }
+}
+
+TEST_CASE("when a rank dies or stops answering, the others exit with a CommunicationError instead of hanging") {
+  const std::string signal = GENERATE(as<std::string>{}, "KILL", "STOP");
+  const fs::path dir = gancraft::test::fresh_dir("dist/failure-" + signal);
+  gt::LaunchOptions o;
+  o.nproc = 2;
+  o.master_port = gancraft::test::free_port();
+  o.timeout_s = 3;  // a frozen peer is given up after 3 s
+  const std::vector<std::string> command{GANCRAFT_DIST_WORKER, "--dp", "1", "--out", dir.string(),
+                                         "--steps", "1000", "--die-rank", "1", "--die-at", "3",
+                                         "--die-signal", signal};
+  // Started directly, not through launch(), which would stop rank 0 itself.
+  const pid_t rank0 = gt::spawn(command, gt::rank_environment(o, 0));
+  const pid_t rank1 = gt::spawn(command, gt::rank_environment(o, 1));
+  const int status0 = gancraft::test::wait_bounded(rank0);
+  ::kill(-rank1, SIGKILL);  // a stopped rank 1 stays stopped until killed
+  ::waitpid(rank1, nullptr, 0);
+
+  REQUIRE(status0 != -1);  // rank 0 ended by itself
+  CHECK(WIFEXITED(status0));
+  CHECK(WEXITSTATUS(status0) == 1);
+  const std::string message = gancraft::test::read_bytes(dir / "error-rank0.txt");
+  INFO(message);
+  CHECK(message.find("rank 0 of 2") != std::string::npos);
+  CHECK(message.find("failed") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "weights-rank0.pt"));
+}
+
+TEST_CASE("ProcessGroupOptions and DataParallel check their inputs") {
+  CHECK_THROWS_AS(gd::ProcessGroupOptions(2, 2).validate(), gancraft::OptionError);
+  CHECK_THROWS_AS(gd::ProcessGroupOptions(0, 1).master_port(0).validate(), gancraft::OptionError);
+  CHECK_NOTHROW(gd::ProcessGroupOptions(1, 2).validate());
+  CHECK_THROWS_AS(gd::DataParallel(gd::ProcessGroup(), gd::DataParallelOptions().bucket_bytes(0)),
+                  gancraft::OptionError);
+  // A job of one: no c10d, no communication; the policy is the inner policy.
+  const gd::ProcessGroup alone = gd::init_process_group(gd::ProcessGroupOptions(0, 1));
+  CHECK_FALSE(alone.distributed());
+  CHECK(alone.backend() == "none");
+  CHECK(gd::DataParallel(alone).shard().count == 1);
+}
+
+TEST_CASE("buckets pack consecutive tensors of one dtype up to the byte limit") {
+  const std::vector<torch::Tensor> t{torch::zeros({10}), torch::zeros({10}), torch::zeros({30}),
+                                     torch::zeros({5}, torch::kDouble), torch::zeros({1})};
+  const auto b = gd::detail::buckets(t, 100);  // 40 + 40 bytes fit, 120 alone, then a dtype change
+  REQUIRE(b.size() == 4);
+  CHECK(b[0] == std::pair<size_t, size_t>{0, 2});
+  CHECK(b[1] == std::pair<size_t, size_t>{2, 3});
+  CHECK(b[2] == std::pair<size_t, size_t>{3, 4});
+  CHECK(b[3] == std::pair<size_t, size_t>{4, 5});
+  // flatten and unflatten are inverse
+  std::vector<torch::Tensor> x{torch::arange(6.).reshape({2, 3}), torch::arange(4.)};
+  std::vector<torch::Tensor> y{torch::zeros({2, 3}), torch::zeros({4})};
+  gd::detail::unflatten(gd::detail::flatten(x, {0, 2}), y, {0, 2});
+  CHECK(torch::equal(x[0], y[0]));
+  CHECK(torch::equal(x[1], y[1]));
+}
