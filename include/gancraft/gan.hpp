@@ -34,18 +34,32 @@
 
 #include <gancraft/hooks/checkpointer.hpp>
 #include <gancraft/hooks/divergence_guard.hpp>
+#include <gancraft/hooks/evaluate.hpp>
 #include <gancraft/hooks/jsonl_logger.hpp>
 #include <gancraft/hooks/progress_bar.hpp>
 #include <gancraft/hooks/sample_grid.hpp>
 
 #include <gancraft/models/dcgan.hpp>
+#include <gancraft/models/fashion_mnist_classifier.hpp>
 #include <gancraft/models/mlp.hpp>
+
+#include <gancraft/metrics/density_coverage.hpp>
+#include <gancraft/metrics/fd_fmnist.hpp>
+#include <gancraft/metrics/feature_extractor.hpp>
+#include <gancraft/metrics/feature_file.hpp>
+#include <gancraft/metrics/feature_statistics.hpp>
+#include <gancraft/metrics/frechet_distance.hpp>
+#include <gancraft/metrics/inception_score.hpp>
+#include <gancraft/metrics/kernel_inception_distance.hpp>
+#include <gancraft/metrics/mixture_quality.hpp>
+#include <gancraft/metrics/precision_recall.hpp>
 
 #include <gancraft/data/cifar10.hpp>
 #include <gancraft/data/gaussian_mixture.hpp>
 #include <gancraft/data/image_folder.hpp>
 #include <gancraft/data/mnist.hpp>
 #include <gancraft/io/checkpoint.hpp>
+#include <gancraft/io/csv_matrix.hpp>
 #include <gancraft/io/cifar_format.hpp>
 #include <gancraft/io/idx_format.hpp>
 #include <gancraft/io/image_decode.hpp>

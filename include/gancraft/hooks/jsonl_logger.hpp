@@ -1,7 +1,7 @@
 #pragma once
 /// @file gancraft/hooks/jsonl_logger.hpp
 
-#include <gancraft/detail/atomic_file.hpp>
+#include <gancraft/detail/jsonl_file.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/training/step_report.hpp>
 #include <gancraft/training/training_context.hpp>
@@ -38,7 +38,7 @@ class JsonlLogger {
   /// Opens the file: truncated for a fresh run, appended to on a resume (step > 0).
   void on_train_begin(TrainingContext& ctx) {
     if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
-    if (ctx.step() > 0 && std::filesystem::exists(path_)) drop_lines_after(ctx.step());
+    if (ctx.step() > 0 && std::filesystem::exists(path_)) detail::rewind_jsonl(path_, ctx.step());
     out_ = std::make_shared<std::ofstream>(
         path_, ctx.step() > 0 ? std::ios::app : std::ios::trunc);
     GANCRAFT_CHECK(out_->good(), IoError, path_.string(), ": cannot open for writing");
@@ -57,18 +57,6 @@ class JsonlLogger {
   }
 
  private:
-  /// A resumed run repeats the steps after its checkpoint: drop their old lines (atomically)
-  /// so the log holds each step once.
-  void drop_lines_after(int64_t step) {
-    std::ifstream in(path_);
-    std::string kept, line;
-    while (std::getline(in, line)) {
-      const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (!j.is_object() || j.value("step", int64_t{0}) <= step) kept += line + "\n";
-    }
-    detail::write_file_atomically(path_, kept);
-  }
-
   std::filesystem::path path_;
   int64_t interval_;
   std::shared_ptr<std::ofstream> out_;

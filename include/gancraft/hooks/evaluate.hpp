@@ -1,0 +1,244 @@
+#pragma once
+/// @file gancraft/hooks/evaluate.hpp
+
+#include <gancraft/detail/atomic_file.hpp>
+#include <gancraft/detail/jsonl_file.hpp>
+#include <gancraft/error.hpp>
+#include <gancraft/io/checkpoint.hpp>
+#include <gancraft/metrics/density_coverage.hpp>
+#include <gancraft/metrics/feature_extractor.hpp>
+#include <gancraft/metrics/frechet_distance.hpp>
+#include <gancraft/metrics/inception_score.hpp>
+#include <gancraft/metrics/kernel_inception_distance.hpp>
+#include <gancraft/metrics/precision_recall.hpp>
+#include <gancraft/training/random.hpp>
+#include <gancraft/training/step_report.hpp>
+#include <gancraft/training/training_context.hpp>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gancraft::hooks {
+
+/// A quality measure `Evaluate` can compute; each logs under the names given.
+enum class Metric {
+  FrechetDistance,  ///< "fd"
+  Kid,              ///< "kid", "kid_std"
+  PrecisionRecall,  ///< "precision", "recall"
+  DensityCoverage,  ///< "density", "coverage"
+  InceptionScore,   ///< "is", "is_std" (needs `EvaluateOptions::logits`)
+};
+
+/// Options of `Evaluate`.
+/// @code
+/// gc::hooks::EvaluateOptions().every(1000).samples(5000)
+///     .metrics({gc::hooks::Metric::FrechetDistance, gc::hooks::Metric::PrecisionRecall})
+///     .best_checkpoint("run/best");
+/// @endcode
+struct EvaluateOptions {
+  /// Generator updates between evaluations.
+  TORCH_ARG(int64_t, every) = 1000;
+  /// Generated samples per evaluation (FD needs more than the feature size; 10× is advised).
+  TORCH_ARG(int64_t, samples) = 5000;
+  /// Samples generated and featurised at once.
+  TORCH_ARG(int64_t, batch_size) = 250;
+  /// Seed of the fixed latent set: every evaluation scores the same latents, so differences
+  /// between steps come from training, not from drawing new noise.
+  TORCH_ARG(uint64_t, seed) = 20170626;
+  /// What to compute.
+  TORCH_ARG(std::vector<Metric>, metrics) = {Metric::FrechetDistance};
+  /// Options of KID.
+  TORCH_ARG(metrics::KidOptions, kid) = metrics::KidOptions().subsets(100).subset_size(1000);
+  /// Neighbourhood size k of precision/recall (3 in Kynkäänniemi et al.).
+  TORCH_ARG(int64_t, precision_recall_k) = 3;
+  /// Neighbourhood size k of density/coverage (5 in Naeem et al.).
+  TORCH_ARG(int64_t, density_coverage_k) = 5;
+  /// Classifier logits for `Metric::InceptionScore`; IS splits.
+  TORCH_ARG(metrics::FeatureExtractor, logits) = nullptr;
+  TORCH_ARG(int64_t, is_splits) = 10;
+  /// When set, a checkpoint of the best evaluation so far is kept here (replaced atomically).
+  TORCH_ARG(std::filesystem::path, best_checkpoint) = {};
+  /// The value that picks the best checkpoint: "fd", "kid", "precision", "recall", "density",
+  /// "coverage" or "is" (lower is better for fd and kid, higher for the rest).
+  TORCH_ARG(std::string, best_by) = "fd";
+  /// Also evaluate when training ends, if that step was not evaluated.
+  TORCH_ARG(bool, at_end) = true;
+};
+
+/// One evaluation: the step and each value by name ("fd", "precision", …).
+struct Evaluation {
+  int64_t step = 0;                       ///< generator updates done
+  std::map<std::string, double> values;  ///< metric name → value
+};
+
+/// Scores the generator every `every` steps: draws `samples` images from a fixed latent set
+/// (through `TrainingContext::generate`, so training is not disturbed), featurises them with
+/// `features`, compares with the real features, appends `{"step": S, "fd": …, …}` to a JSON
+/// Lines log, and optionally keeps the best checkpoint.
+///
+/// Precision/recall and density/coverage compare against a random subset of the real features
+/// as large as the generated set (the papers use equal sizes); FD uses all real features;
+/// KID draws its subsets from both. On a resume the log is rewound to the checkpoint's step and
+/// the best value so far is read back from it.
+/// @code
+/// auto fe = gc::metrics::fd_fmnist_extractor(gc::metrics::load_fd_fmnist_classifier(path));
+/// auto real = gc::metrics::extract_features(fe, dataset.images());
+/// trainer.add_hook(gc::hooks::Evaluate("run/eval.jsonl", fe, real,
+///     gc::hooks::EvaluateOptions().every(500).best_checkpoint("run/best")));
+/// @endcode
+class Evaluate {
+ public:
+  /// Logs to `log`; `real_features` [N, D] are the reference set's features under
+  /// `features`. `OptionError` on bad options (named), `ShapeError` on bad features.
+  Evaluate(std::filesystem::path log, metrics::FeatureExtractor features, torch::Tensor real_features,
+           EvaluateOptions options = {})
+      : log_(std::move(log)), features_(std::move(features)), options_(std::move(options)) {
+    const auto& o = options_;
+    GANCRAFT_CHECK(features_ != nullptr, OptionError, "Evaluate: no feature extractor");
+    GANCRAFT_CHECK(o.every() > 0 && o.samples() > 1 && o.batch_size() > 0, OptionError,
+                   "Evaluate: every, batch_size must be > 0 and samples > 1, got every=", o.every(),
+                   " samples=", o.samples(), " batch_size=", o.batch_size());
+    GANCRAFT_CHECK(!o.metrics().empty(), OptionError, "Evaluate: no metrics chosen");
+    GANCRAFT_CHECK(real_features.defined() && real_features.dim() == 2 && real_features.size(0) > 1,
+                   ShapeError, "Evaluate: real features must be [N, D] with N > 1, got shape ",
+                   real_features.defined() ? real_features.sizes() : torch::IntArrayRef{});
+    GANCRAFT_CHECK(!wants(Metric::InceptionScore) || o.logits() != nullptr, OptionError,
+                   "Evaluate: Metric::InceptionScore needs EvaluateOptions::logits (a classifier)");
+    GANCRAFT_CHECK(!wants(Metric::Kid) || (o.kid().subset_size() <= o.samples() &&
+                                           o.kid().subset_size() <= real_features.size(0)),
+                   OptionError, "Evaluate: the KID subset size ", o.kid().subset_size(),
+                   " exceeds the generated samples (", o.samples(), ") or the real features (",
+                   real_features.size(0), ")");
+    static const std::vector<std::string> names = {"fd", "kid", "precision", "recall",
+                                                   "density", "coverage", "is"};
+    GANCRAFT_CHECK(std::find(names.begin(), names.end(), o.best_by()) != names.end(), OptionError,
+                   "Evaluate: best_by \"", o.best_by(),
+                   "\" is not one of fd, kid, precision, recall, density, coverage, is");
+    real_ = real_features.detach().to(torch::kCPU, torch::kDouble);
+    if (wants(Metric::FrechetDistance)) real_stats_.add(real_);
+    // The real subset for the manifold metrics is fixed once, like the latents.
+    const int64_t m = std::min(o.samples(), real_.size(0));
+    at::Generator gen = make_generator(o.seed() + 1);
+    real_subset_ = m == real_.size(0) ? real_
+                   : real_.index_select(0, torch::randperm(real_.size(0), gen,
+                                                           torch::TensorOptions().dtype(torch::kLong))
+                                               .narrow(0, 0, m));
+  }
+
+  int64_t interval() const { return 0; }  ///< reads no losses
+  const std::vector<Evaluation>& history() const { return history_; }  ///< this run's evaluations
+  /// The best evaluation so far by `best_by` (restored from the log on a resume).
+  const std::optional<Evaluation>& best() const { return best_; }
+
+  /// Draws the fixed latents; starts the log (rewound on a resume) and recovers the best value.
+  void on_train_begin(TrainingContext& ctx) {
+    at::Generator gen = make_generator(options_.seed());
+    latents_ = torch::randn({options_.samples(), ctx.options().latent_dim()}, gen);
+    if (log_.has_parent_path()) std::filesystem::create_directories(log_.parent_path());
+    best_.reset();
+    if (ctx.step() > 0 && std::filesystem::exists(log_)) {
+      for (const auto& j : detail::rewind_jsonl(log_, ctx.step())) {
+        Evaluation e;
+        e.step = j.value("step", int64_t{0});
+        for (const auto& [k, v] : j.items())
+          if (k != "step" && v.is_number()) e.values[k] = v.get<double>();
+        consider(e, ctx, /*save=*/false);
+      }
+    } else {
+      detail::write_file_atomically(log_, "");
+    }
+  }
+  /// Evaluates on every `every`-th generator update.
+  void on_step_end(const StepReport& r, TrainingContext& ctx) {
+    if (r.step % options_.every() == 0) evaluate(ctx);
+  }
+  /// Evaluates the final step (with `at_end`) unless it was just evaluated.
+  void on_train_end(TrainingContext& ctx) {
+    if (options_.at_end() && (history_.empty() || history_.back().step != ctx.step())) evaluate(ctx);
+  }
+
+  /// Evaluates the generator now, logs the result and returns it.
+  Evaluation evaluate(TrainingContext& ctx) {
+    torch::Tensor fake_features, logits;
+    std::vector<torch::Tensor> feature_parts, logit_parts;
+    for (int64_t start = 0; start < options_.samples(); start += options_.batch_size()) {
+      const int64_t n = std::min(options_.batch_size(), options_.samples() - start);
+      const torch::Tensor images = ctx.generate(latents_.narrow(0, start, n).to(ctx.options().device()));
+      feature_parts.push_back(metrics::extract_features(features_, images, n));
+      if (wants(Metric::InceptionScore))
+        logit_parts.push_back(metrics::extract_features(options_.logits(), images, n));
+    }
+    fake_features = torch::cat(feature_parts);
+    Evaluation e;
+    e.step = ctx.step();
+    if (wants(Metric::FrechetDistance))
+      e.values["fd"] = metrics::frechet_distance(real_stats_, metrics::FeatureStatistics(fake_features));
+    if (wants(Metric::Kid)) {
+      const auto kid = metrics::kernel_inception_distance(real_, fake_features, options_.kid());
+      e.values["kid"] = kid.mean;
+      e.values["kid_std"] = kid.std;
+    }
+    if (wants(Metric::PrecisionRecall)) {
+      const auto pr = metrics::precision_recall(real_subset_, fake_features, options_.precision_recall_k());
+      e.values["precision"] = pr.precision;
+      e.values["recall"] = pr.recall;
+    }
+    if (wants(Metric::DensityCoverage)) {
+      const auto dc = metrics::density_coverage(real_subset_, fake_features, options_.density_coverage_k());
+      e.values["density"] = dc.density;
+      e.values["coverage"] = dc.coverage;
+    }
+    if (wants(Metric::InceptionScore)) {
+      const auto s = metrics::inception_score(torch::cat(logit_parts), options_.is_splits());
+      e.values["is"] = s.mean;
+      e.values["is_std"] = s.std;
+    }
+    nlohmann::json line = {{"step", e.step}, {"samples", options_.samples()}};
+    for (const auto& [k, v] : e.values) line[k] = v;
+    {
+      std::ofstream out(log_, std::ios::app);
+      out << line.dump() << '\n';
+      out.flush();
+      GANCRAFT_CHECK(out.good(), IoError, log_.string(), ": write failed");
+    }
+    history_.push_back(e);
+    consider(e, ctx, /*save=*/true);
+    return e;
+  }
+
+ private:
+  bool wants(Metric m) const {
+    const auto& v = options_.metrics();
+    return std::find(v.begin(), v.end(), m) != v.end();
+  }
+  void consider(const Evaluation& e, TrainingContext& ctx, bool save) {
+    const auto it = e.values.find(options_.best_by());
+    if (it == e.values.end()) return;
+    const bool lower = options_.best_by() == "fd" || options_.best_by() == "kid";
+    if (best_) {
+      const double b = best_->values.at(options_.best_by());
+      if (lower ? !(it->second < b) : !(it->second > b)) return;
+    }
+    best_ = e;
+    if (save && !options_.best_checkpoint().empty()) save_checkpoint(ctx, options_.best_checkpoint());
+  }
+
+  std::filesystem::path log_;
+  metrics::FeatureExtractor features_;
+  EvaluateOptions options_;
+  torch::Tensor real_, real_subset_, latents_;
+  metrics::FeatureStatistics real_stats_;
+  std::vector<Evaluation> history_;
+  std::optional<Evaluation> best_;
+};
+
+}  // namespace gancraft::hooks
