@@ -99,7 +99,7 @@ TEST_CASE("two ranks on 127.0.0.1 train exactly like one process on the same glo
   CHECK(std::abs(two["g_loss"].get<double>() - one["g_loss"].get<double>()) <= 1e-5);
 }
 
-TEST_CASE("a checkpoint written by 2 ranks resumes on 1, and one written by 1 resumes on 2") {
+TEST_CASE("a checkpoint written by 2 ranks resumes on 2 bit for bit, on 1, and one written by 1 resumes on 2") {
   const fs::path dir = gancraft::test::fresh_dir("dist/resume");
   // Reference: one process, 12 steps straight, checkpoints at 6 and 12.
   REQUIRE(run_single({"--out", (dir / "straight").string(), "--steps", "12", "--checkpoints",
@@ -113,6 +113,15 @@ TEST_CASE("a checkpoint written by 2 ranks resumes on 1, and one written by 1 re
     REQUIRE(run_single({"--out", (dir / "a").string(), "--steps", "12", "--resume",
                         (dir / "a-ckpt").string()}) == 0);
     CHECK(max_abs_diff(load_weights(dir / "a" / "weights-single.pt"), straight) <= 1e-5);
+  }
+  SECTION("2 ranks, then 2 ranks: the same bits as 2 ranks straight") {
+    REQUIRE(run_ranks(2, {"--out", (dir / "c-straight").string(), "--steps", "12"}) == 0);
+    REQUIRE(run_ranks(2, {"--out", (dir / "c").string(), "--steps", "6", "--checkpoints",
+                          (dir / "c-ckpt").string()}) == 0);
+    REQUIRE(run_ranks(2, {"--out", (dir / "c").string(), "--steps", "12", "--resume",
+                          (dir / "c-ckpt").string()}) == 0);
+    CHECK(identical(load_weights(dir / "c" / "weights-rank0.pt"),
+                    load_weights(dir / "c-straight" / "weights-rank0.pt")));
   }
   SECTION("1, then 2 ranks") {
     REQUIRE(run_ranks(2, {"--out", (dir / "b").string(), "--steps", "12", "--resume",
