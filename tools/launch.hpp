@@ -174,8 +174,8 @@ inline std::string describe_status(int status) {
 /// Runs this machine's ranks of the job and waits for them. If one fails (non-zero exit or a
 /// signal), says which on `err`, sends SIGTERM to the others, SIGKILL after `grace_s`, and
 /// returns the failed rank's exit code (128 + signal for a signal). With `forward_signals`,
-/// SIGINT/SIGTERM/SIGHUP sent to the launcher are passed on to every rank. 0 when all
-/// succeed.
+/// SIGINT/SIGTERM/SIGHUP sent to the launcher are passed on to every rank, after which the
+/// launcher waits for all of them and returns 128 + that signal. 0 when all succeed.
 inline int launch(const LaunchOptions& options, std::ostream& err = std::cerr,
                   bool forward_signals = false) {
   options.validate();
@@ -240,20 +240,26 @@ inline int launch(const LaunchOptions& options, std::ostream& err = std::cerr,
     }
   } catch (...) {
     stop_all(SIGTERM);
+    if (forward_signals)
+      for (int k = 0; k < 3; ++k) sigaction(forwarded[k], &previous[k], nullptr);
     throw;
   }
+  bool interrupted = false;
   while (any_running()) {
     if (forward_signals && detail::launch_signal != 0) {
+      // The ranks decide what a signal means (gancraft train finishes its step and
+      // checkpoints); from now on the launcher only waits, and passes on further signals.
       const int sig = detail::launch_signal;
+      detail::launch_signal = 0;
       err << "gancraft launch: received " << detail::signal_name(sig)
           << "; passing it on to the ranks\n";
-      stop_all(sig);
-      rc = 128 + sig;
-      break;
+      signal_all(sig);
+      if (!interrupted) rc = 128 + sig;
+      interrupted = true;
     }
     bool failed = false;
     for (auto& r : ranks) {
-      if (!r.running || !reap(r, WNOHANG)) continue;
+      if (!r.running || !reap(r, WNOHANG) || interrupted) continue;
       if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) continue;
       err << "gancraft launch: rank " << r.global << " (local rank " << r.local << ", pid "
           << r.pid << ") " << describe_status(r.status);
