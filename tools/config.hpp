@@ -68,6 +68,9 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"hooks.keep_last", "integer", 3, {}, "Checkpoints to keep (0 = all).", 0},
       {"hooks.divergence_guard", "string", "rollback", {"off", "stop", "rollback"}, "On NaN/Inf: do nothing, stop with an error, or roll back and halve the learning rates."},
       {"hooks.guard_every", "integer", 100, {}, "Steps between divergence checks.", 1},
+      {"hooks.eval_every", "integer", 0, {}, "Steps between FD-FMNIST evaluations into eval.jsonl (fashion_mnist data only; 0 = never).", 0},
+      {"hooks.eval_samples", "integer", 2000, {}, "Generated samples per evaluation (compared with the 10,000 test images).", 129},
+      {"hooks.eval_best", "boolean", true, {}, "Keep a checkpoint of the lowest FD-FMNIST in best/.", },
   };
   return keys;
 }

@@ -6,6 +6,7 @@
 //   gancraft report DIR
 //   gancraft info
 //   gancraft config-doc            (prints docs/config.md)
+//   gancraft eval fd|kid|pr|dc|is|fd-fmnist ...   (quality metrics; docs/metrics.md)
 //   gancraft launch --nproc N [...] -- COMMAND   (data-parallel ranks; docs/distributed.md)
 #include "config.hpp"
 #include "experiment.hpp"
@@ -25,6 +26,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -48,7 +50,11 @@ constexpr const char* kUsage =
     "  config-doc\n"
     "  launch --nproc N [--master-port P] [--nnodes K --node-rank R --master-addr A] [--timeout S]\n"
     "         -- COMMAND...   (e.g. -- gancraft train --config FILE; see docs/distributed.md)\n"
-    "  eval            (not available yet: arrives with the metrics work)\n";
+    "  eval fd|kid|pr|dc --a A.csv --b B.csv [--k K] [--subsets N --subset-size M --seed S]\n"
+    "       (feature files: CSV, one row per sample; pr/dc: a is real, b generated)\n"
+    "  eval is --logits L.csv [--splits 10]\n"
+    "  eval fd-fmnist (--run DIR [--checkpoint STEP] [--n 10000] [--seed S] | --split test|train)\n"
+    "       [--against train|test] [--data DIR] [--classifier FILE]   (see docs/metrics.md)\n";
 
 /// `--name value` options of one subcommand; repeated `--set` collected in order.
 struct Options {
@@ -157,6 +163,36 @@ Job join_job() {
 #endif
 }
 
+/// The FD-FMNIST classifier: --classifier, else $GANCRAFT_FD_FMNIST, else next to an installed
+/// tool (../share/gancraft/fd_fmnist.pt), else the source tree's tools/data/fd_fmnist.pt.
+fs::path fd_fmnist_weights(const std::string& given = "") {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("GANCRAFT_FD_FMNIST")) return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && fs::exists(exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt"))
+    return exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt";
+  return GANCRAFT_FD_FMNIST_SOURCE;
+}
+
+/// hooks.eval_every: FD-FMNIST of `eval_samples` generated images against the Fashion-MNIST
+/// test set, logged to eval.jsonl, the best kept in best/.
+gc::hooks::Evaluate make_evaluate(const json& config, const fs::path& out) {
+  GANCRAFT_CHECK(config["data"]["kind"] == "fashion_mnist", OptionError,
+                 "hooks.eval_every: FD-FMNIST evaluation needs data.kind fashion_mnist, got \"",
+                 config["data"]["kind"].get<std::string>(), "\"");
+  const auto& h = config["hooks"];
+  const auto features = gc::metrics::fd_fmnist_extractor(gc::metrics::load_fd_fmnist_classifier(fd_fmnist_weights()));
+  const gc::data::FashionMNIST test(config["data"]["path"].get<std::string>(), gc::data::Split::Test);
+  auto options = gc::hooks::EvaluateOptions()
+                     .every(h["eval_every"].get<int64_t>())
+                     .samples(h["eval_samples"].get<int64_t>())
+                     .batch_size(500);
+  if (h["eval_best"].get<bool>()) options.best_checkpoint(out / "best");
+  return gc::hooks::Evaluate(out / "eval.jsonl", features, gc::metrics::extract_features(features, test.images(), 500),
+                             options);
+}
+
 int cmd_train(int argc, char** argv) {
   Options o(argc, argv, 2, {"config", "set", "out"}, {"resume"});
   const Job job = join_job();
@@ -227,6 +263,7 @@ int cmd_train(int argc, char** argv) {
       trainer.add_hook(job.on_writer(gc::hooks::SampleGrid(out / "samples", gc::hooks::SampleGridOptions()
                                                                   .every(h["sample_every"].get<int64_t>())
                                                                   .count(h["sample_count"].get<int64_t>()))));
+    if (h["eval_every"].get<int64_t>() > 0) trainer.add_hook(job.on_writer(make_evaluate(config, out)));
     trainer.add_hook(job.on_writer(gc::hooks::Checkpointer(ckpts, gc::hooks::CheckpointerOptions()
                                                         .every(h["checkpoint_every"].get<int64_t>())
                                                         .keep_last(h["keep_last"].get<int64_t>()))));
@@ -260,20 +297,13 @@ torch::Tensor slerp(const torch::Tensor& a, const torch::Tensor& b, double t) {
   return (std::sin((1 - t) * omega) * a + std::sin(t * omega) * b) / std::sin(omega);
 }
 
-int cmd_sample(int argc, char** argv) {
-  Options o(argc, argv, 2, {"run", "checkpoint", "n", "out", "seed", "truncation", "interpolate"}, {});
-  const fs::path run = o.need("run");
-  const fs::path out = o.need("out");
-  const int64_t n = integer(o.need("n"), "--n");
-  GANCRAFT_CHECK(n > 0, OptionError, "--n must be > 0, got ", n);
+/// The generator of run directory `run` at `--checkpoint STEP` (default: the latest), in eval
+/// mode; `config` receives the run's resolved configuration, `used` the checkpoint loaded.
+gt::RuntimeNet load_run_generator(const fs::path& run, const Options& o, json& config,
+                                  fs::path* used = nullptr) {
   GANCRAFT_CHECK(fs::exists(run / "config.json") && fs::is_directory(run / "checkpoints"), OptionError, run.string(),
                  " is not a gancraft run directory (it needs config.json and checkpoints/)");
-  const json config = gt::resolve_config(gt::read_config_file(run / "config.json"), (run / "config.json").string());
-  const std::string ext = out.extension().string();
-  GANCRAFT_CHECK(ext == ".png" || ext == ".csv", OptionError, "--out must end in .png or .csv, got ", out.string());
-  GANCRAFT_CHECK(ext == ".csv" || image_model(config), OptionError,
-                 "this run generates vectors, not images: use --out FILE.csv");
-
+  config = gt::resolve_config(gt::read_config_file(run / "config.json"), (run / "config.json").string());
   gt::RuntimeNet generator = gt::make_generator(config);
   fs::path from = run / "checkpoints";
   if (o.values.count("checkpoint")) {
@@ -284,8 +314,25 @@ int cmd_sample(int argc, char** argv) {
       throw gc::OptionError(from.string() + ": no such checkpoint; this run has:" + (have.empty() ? " none" : have));
     }
   }
-  const fs::path used = gc::load_generator(generator, from);
+  const fs::path loaded = gc::load_generator(generator, from);
+  if (used) *used = loaded;
   generator->eval();
+  return generator;
+}
+
+int cmd_sample(int argc, char** argv) {
+  Options o(argc, argv, 2, {"run", "checkpoint", "n", "out", "seed", "truncation", "interpolate"}, {});
+  const fs::path run = o.need("run");
+  const fs::path out = o.need("out");
+  const int64_t n = integer(o.need("n"), "--n");
+  GANCRAFT_CHECK(n > 0, OptionError, "--n must be > 0, got ", n);
+  const std::string ext = out.extension().string();
+  GANCRAFT_CHECK(ext == ".png" || ext == ".csv", OptionError, "--out must end in .png or .csv, got ", out.string());
+  json config;
+  fs::path used;
+  gt::RuntimeNet generator = load_run_generator(run, o, config, &used);
+  GANCRAFT_CHECK(ext == ".csv" || image_model(config), OptionError,
+                 "this run generates vectors, not images: use --out FILE.csv");
 
   const int64_t latent = config["model"]["latent_dim"];
   at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
@@ -339,6 +386,97 @@ int cmd_sample(int argc, char** argv) {
   return 0;
 }
 
+/// FD-FMNIST of a run's generator (or of the test set, the floor) against a Fashion-MNIST split.
+json eval_fd_fmnist(const Options& o) {
+  auto classifier = gc::metrics::load_fd_fmnist_classifier(fd_fmnist_weights(o.get("classifier")));
+  const auto features = gc::metrics::fd_fmnist_extractor(classifier);
+  const fs::path data = o.get("data", "/usr/share/datasets/fashion-mnist");
+  const std::string against = o.get("against", "train");
+  GANCRAFT_CHECK(against == "train" || against == "test", OptionError,
+                 "--against must be train or test, got '", against, "'");
+  const gc::data::FashionMNIST reference(data, against == "train" ? gc::data::Split::Train : gc::data::Split::Test);
+  json out;
+  torch::Tensor images;
+  GANCRAFT_CHECK(o.values.count("run") != o.values.count("split"), OptionError,
+                 "fd-fmnist needs exactly one of --run DIR (a run's generator) or --split test|train (real images)");
+  if (o.values.count("split")) {
+    const std::string split = o.get("split");
+    GANCRAFT_CHECK(split == "train" || split == "test", OptionError, "--split must be train or test, got '", split, "'");
+    images = gc::data::FashionMNIST(data, split == "train" ? gc::data::Split::Train : gc::data::Split::Test).images();
+    out["images"] = split;
+  } else {
+    json config;
+    gt::RuntimeNet generator = load_run_generator(o.get("run"), o, config);
+    const int64_t n = integer(o.get("n", "10000"), "--n");
+    GANCRAFT_CHECK(n > gc::models::FashionMnistClassifierImpl::feature_dim, OptionError,
+                   "--n must exceed the feature size 128, got ", n);
+    at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
+    const torch::Tensor z = torch::randn({n, config["model"]["latent_dim"].get<int64_t>()}, gen);
+    std::vector<torch::Tensor> parts;
+    c10::InferenceMode guard;
+    for (int64_t s = 0; s < n; s += 500) parts.push_back(generator->forward(z.narrow(0, s, std::min<int64_t>(500, n - s))));
+    images = torch::cat(parts);
+    out["run"] = o.get("run");
+    if (o.values.count("checkpoint")) out["checkpoint"] = integer(o.get("checkpoint"), "--checkpoint");
+  }
+  const auto a = gc::metrics::extract_features(features, images, 500);
+  const auto b = gc::metrics::extract_features(features, reference.images(), 500);
+  out["fd_fmnist"] = gc::metrics::frechet_distance(a, b);
+  out["n_a"] = a.size(0);
+  out["n_b"] = b.size(0);
+  out["dim"] = a.size(1);
+  out["against"] = against;
+  return out;
+}
+
+int cmd_eval(int argc, char** argv) {
+  GANCRAFT_CHECK(argc >= 3, OptionError,
+                 "gancraft eval needs a metric: fd, kid, pr, dc, is or fd-fmnist (see gancraft --help)");
+  const std::string metric = argv[2];
+  json out;
+  if (metric == "fd-fmnist") {
+    Options o(argc, argv, 3, {"run", "checkpoint", "n", "seed", "split", "against", "data", "classifier"}, {});
+    out = eval_fd_fmnist(o);
+  } else if (metric == "is") {
+    Options o(argc, argv, 3, {"logits", "splits"}, {});
+    const torch::Tensor logits = gc::metrics::read_features_csv(o.need("logits"));
+    const auto s = gc::metrics::inception_score(logits, integer(o.get("splits", "10"), "--splits"));
+    out = {{"is", s.mean}, {"is_std", s.std}, {"n", logits.size(0)}, {"classes", logits.size(1)}};
+  } else if (metric == "fd" || metric == "kid" || metric == "pr" || metric == "dc") {
+    const std::vector<std::string> known =
+        metric == "fd"    ? std::vector<std::string>{"a", "b"}
+        : metric == "kid" ? std::vector<std::string>{"a", "b", "subsets", "subset-size", "seed"}
+                          : std::vector<std::string>{"a", "b", "k"};
+    Options o(argc, argv, 3, known, {});
+    const torch::Tensor a = gc::metrics::read_features_csv(o.need("a"));
+    const torch::Tensor b = gc::metrics::read_features_csv(o.need("b"));
+    if (metric == "fd") {
+      out["fd"] = gc::metrics::frechet_distance(a, b);
+    } else if (metric == "kid") {
+      auto kid_options = gc::metrics::KidOptions()
+                             .subsets(integer(o.get("subsets", "100"), "--subsets"))
+                             .subset_size(integer(o.get("subset-size", "1000"), "--subset-size"))
+                             .seed(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
+      const auto kid = gc::metrics::kernel_inception_distance(a, b, kid_options);
+      out = {{"kid", kid.mean}, {"kid_std", kid.std}, {"subsets", kid_options.subsets()},
+             {"subset_size", kid_options.subset_size()}};
+    } else if (metric == "pr") {
+      const auto pr = gc::metrics::precision_recall(a, b, integer(o.get("k", "3"), "--k"));
+      out = {{"precision", pr.precision}, {"recall", pr.recall}, {"k", integer(o.get("k", "3"), "--k")}};
+    } else {
+      const auto dc = gc::metrics::density_coverage(a, b, integer(o.get("k", "5"), "--k"));
+      out = {{"density", dc.density}, {"coverage", dc.coverage}, {"k", integer(o.get("k", "5"), "--k")}};
+    }
+    out["n_a"] = a.size(0);
+    out["n_b"] = b.size(0);
+    out["dim"] = a.size(1);
+  } else {
+    throw gc::OptionError("gancraft eval: unknown metric '" + metric + "' (use fd, kid, pr, dc, is or fd-fmnist)");
+  }
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
 int cmd_info() {
   std::cout << "gancraft " << gc::version << "\n"
             << "LibTorch " << TORCH_VERSION << "\n"
@@ -376,8 +514,7 @@ int main(int argc, char** argv) try {
     throw gc::OptionError("gancraft report is not available in this build");
 #endif
   }
-  if (cmd == "eval")
-    throw gc::OptionError("gancraft eval is not available yet: it arrives with the quality-metrics work (FID, KID, precision/recall)");
+  if (cmd == "eval") return cmd_eval(argc, argv);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;
     return 0;

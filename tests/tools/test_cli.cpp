@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 namespace gt = gancraft::tools;
@@ -207,14 +208,14 @@ TEST_CASE("sample draws image grids with truncation and spherical interpolation"
   CHECK(walk.size(1) == 2 + 5 * 30);
 }
 
-TEST_CASE("info names versions and the BLAS, eval and unknown commands refuse", "[cli]") {
+TEST_CASE("info names versions and the BLAS, unknown commands and metrics refuse", "[cli]") {
   auto info = cli("info");
   CHECK(info.rc == 0);
   CHECK_THAT(info.out, Catch::Matchers::Contains("gancraft " GANCRAFT_VERSION_STRING) &&
                            Catch::Matchers::Contains("LibTorch") && Catch::Matchers::Contains("BLAS: OpenBLAS"));
-  auto eval = cli("eval fd --a x.csv --b y.csv");
+  auto eval = cli("eval fid --a x.csv --b y.csv");
   CHECK(eval.rc != 0);
-  CHECK_THAT(eval.out, Catch::Matchers::Contains("not available yet"));
+  CHECK_THAT(eval.out, Catch::Matchers::Contains("unknown metric 'fid'"));
   auto stray = cli("train configs/fashion_mnist_dcgan.json");
   CHECK(stray.rc != 0);
   CHECK_THAT(stray.out, Catch::Matchers::Contains("unexpected argument 'configs/fashion_mnist_dcgan.json'"));
@@ -224,6 +225,92 @@ TEST_CASE("info names versions and the BLAS, eval and unknown commands refuse", 
   auto bad = cli("frobnicate");
   CHECK(bad.rc == 2);
   CHECK_THAT(bad.out, Catch::Matchers::Contains("unknown command 'frobnicate'"));
+}
+
+TEST_CASE("eval prints one JSON object per metric from feature files", "[cli][metrics]") {
+  const fs::path dir = fresh("eval");
+  fs::create_directories(dir);
+  at::Generator gen = gancraft::make_generator(8);
+  const torch::Tensor a = torch::randn({300, 5}, gen, torch::kDouble);
+  const torch::Tensor b = torch::randn({200, 5}, gen, torch::kDouble) * 1.5 + 0.5;
+  gancraft::metrics::write_features_csv(dir / "a.csv", a);
+  gancraft::metrics::write_features_csv(dir / "b.csv", b);
+  const std::string files = " --a " + (dir / "a.csv").string() + " --b " + (dir / "b.csv").string();
+  auto fd = cli("eval fd" + files);
+  INFO(fd.out);
+  REQUIRE(fd.rc == 0);
+  const json j = json::parse(fd.out);
+  CHECK(j["fd"].get<double>() == Approx(gancraft::metrics::frechet_distance(a, b)).epsilon(1e-12));
+  CHECK(j["n_a"] == 300);
+  CHECK(j["n_b"] == 200);
+  CHECK(j["dim"] == 5);
+  auto kid = cli("eval kid" + files + " --subsets 5 --subset-size 100 --seed 1");
+  REQUIRE(kid.rc == 0);
+  const auto expected = gancraft::metrics::kernel_inception_distance(
+      a, b, gancraft::metrics::KidOptions().subsets(5).subset_size(100).seed(1));
+  CHECK(json::parse(kid.out)["kid"].get<double>() == Approx(expected.mean).epsilon(1e-12));
+  auto pr = cli("eval pr" + files + " --k 4");
+  REQUIRE(pr.rc == 0);
+  CHECK(json::parse(pr.out)["recall"].get<double>() == Approx(gancraft::metrics::precision_recall(a, b, 4).recall));
+  auto dc = cli("eval dc" + files);
+  REQUIRE(dc.rc == 0);
+  CHECK(json::parse(dc.out)["coverage"].get<double>() == Approx(gancraft::metrics::density_coverage(a, b).coverage));
+  // Errors name the problem: an option the metric does not take, a missing file, too few samples.
+  auto stray = cli("eval fd" + files + " --k 3");
+  CHECK(stray.rc != 0);
+  CHECK_THAT(stray.out, Catch::Matchers::Contains("unknown option --k"));
+  auto missing = cli("eval fd --a " + (dir / "none.csv").string() + " --b " + (dir / "b.csv").string());
+  CHECK(missing.rc != 0);
+  CHECK_THAT(missing.out, Catch::Matchers::Contains("none.csv: cannot open"));
+  gancraft::metrics::write_features_csv(dir / "few.csv", a.narrow(0, 0, 4));
+  auto few = cli("eval fd --a " + (dir / "few.csv").string() + " --b " + (dir / "b.csv").string());
+  CHECK(few.rc != 0);
+  CHECK_THAT(few.out, Catch::Matchers::Contains("set a has 4 samples for 5 features"));
+}
+
+TEST_CASE("eval fd-fmnist scores a run's generator against Fashion-MNIST", "[cli][metrics]") {
+  // The test set against itself is the zero of the scale (up to rounding in the square root of
+  // a 128-d covariance with near-zero eigenvalues: ~1e-5 here).
+  auto self = cli("eval fd-fmnist --split test --against test");
+  INFO(self.out);
+  REQUIRE(self.rc == 0);
+  const json s = json::parse(self.out);
+  CHECK(std::abs(s["fd_fmnist"].get<double>()) < 1e-3);
+  CHECK(s["dim"] == 128);
+  CHECK(s["n_a"] == 10000);
+  // An all-but-untrained generator is far from the data.
+  const fs::path out = fresh("fd_fmnist_run");
+  auto r = cli("train --config " + (fs::path(GANCRAFT_SOURCE_DIR) / "configs" / "fashion_mnist_dcgan.json").string() +
+               " --out " + out.string() + " --set model.base_width=8 --set trainer.steps=2 --set hooks.progress=false" +
+               " --set hooks.eval_every=1 --set hooks.eval_samples=200");
+  INFO(r.out);
+  REQUIRE(r.rc == 0);
+  // hooks.eval_every: one FD-FMNIST line per step, and the best checkpoint.
+  std::ifstream eval_log(out / "eval.jsonl");
+  std::vector<json> lines;
+  for (std::string line; std::getline(eval_log, line);) lines.push_back(json::parse(line));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1]["step"] == 2);
+  CHECK(lines[1]["samples"] == 200);
+  CHECK(lines[1]["fd"].get<double>() > 0);
+  CHECK(fs::exists(out / "best" / "manifest.json"));
+  auto ring = cli("train --config " + write_config("ring_eval", kRing).string() + " --out " + (out / "ring").string() +
+                  " --set hooks.eval_every=10");
+  CHECK(ring.rc != 0);
+  CHECK_THAT(ring.out, Catch::Matchers::Contains("needs data.kind fashion_mnist, got \"ring\""));
+  CHECK(!fs::exists(out / "ring"));
+  auto run = cli("eval fd-fmnist --run " + out.string() + " --n 500 --against test");
+  INFO(run.out);
+  REQUIRE(run.rc == 0);
+  const json j = json::parse(run.out);
+  CHECK(j["fd_fmnist"].get<double>() > 10.0);
+  CHECK(j["n_a"] == 500);
+  auto wrong = cli("eval fd-fmnist --run " + out.string() + " --split test");
+  CHECK(wrong.rc != 0);
+  CHECK_THAT(wrong.out, Catch::Matchers::Contains("exactly one of --run DIR"));
+  auto bad = cli("eval fd-fmnist --split test --classifier " + (out / "config.json").string());
+  CHECK(bad.rc != 0);
+  CHECK_THAT(bad.out, Catch::Matchers::Contains("config.json"));
 }
 
 #endif  // GANCRAFT_CLI

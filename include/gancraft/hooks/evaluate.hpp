@@ -62,8 +62,9 @@ struct EvaluateOptions {
   TORCH_ARG(int64_t, precision_recall_k) = 3;
   /// Neighbourhood size k of density/coverage (5 in Naeem et al.).
   TORCH_ARG(int64_t, density_coverage_k) = 5;
-  /// Classifier logits for `Metric::InceptionScore`; IS splits.
+  /// Classifier logits for `Metric::InceptionScore`.
   TORCH_ARG(metrics::FeatureExtractor, logits) = nullptr;
+  /// Splits of the Inception Score.
   TORCH_ARG(int64_t, is_splits) = 10;
   /// When set, a checkpoint of the best evaluation so far is kept here (replaced atomically).
   TORCH_ARG(std::filesystem::path, best_checkpoint) = {};

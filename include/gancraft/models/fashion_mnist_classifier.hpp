@@ -46,6 +46,8 @@ class FashionMnistClassifierImpl : public torch::nn::Module {
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear head_{nullptr};
 };
+
+/// Module holder for `FashionMnistClassifierImpl`.
 TORCH_MODULE(FashionMnistClassifier);
 
 }  // namespace gancraft::models
