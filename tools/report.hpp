@@ -5,6 +5,7 @@
 /// Reads what the run's hooks wrote (see examples/dcgan_fashion_mnist.cpp):
 ///   DIR/config.json                      the resolved experiment config (a JSON object)
 ///   DIR/metrics.jsonl                    `JsonlLogger` lines: step, epoch, seconds, d_loss, ...
+///   DIR/eval.jsonl                       `Evaluate` lines: step, fd, ... (optional)
 ///   DIR/samples/step-NNNNNN.png          `SampleGrid` grids
 ///   DIR/checkpoints/{latest,step-NNNNNN/state.json}   `Checkpointer` output
 /// and writes DIR/report.html: run facts, one inline SVG chart per numeric metric, the sample
@@ -590,6 +591,21 @@ inline void write_report(const std::filesystem::path& run_dir) {
       for (const auto& k : metrics.not_charted) html << ' ' << html_escape(k);
       html << "</p>\n";
     }
+  }
+
+  // Quality: `hooks::Evaluate`'s eval.jsonl (FD-FMNIST and friends), when the run has one.
+  const detail::Metrics quality = detail::read_metrics(run_dir / "eval.jsonl");
+  if (quality.present && !quality.series.empty()) {
+    html << "<h2>Quality</h2>\n<p class=\"note\">" << quality.records
+         << " evaluations from eval.jsonl (see docs/metrics.md).</p>\n<div class=\"charts\">\n";
+    for (const auto& s : quality.series) {
+      if (s.name == "samples") continue;
+      html << "<div class=\"chart-box\"><h3>" << html_escape(s.name) << "</h3>\n"
+           << detail::svg_chart(s.name, {&s}) << "\n<p>" << s.points.size() << " points";
+      if (!s.points.empty()) html << ", last " << detail::format_number(s.points.back().value, 6);
+      html << "</p></div>\n";
+    }
+    html << "</div>\n";
   }
 
   // Samples.

@@ -187,6 +187,9 @@ TEST_CASE("report: a chart per series, embedded samples, escaped config", "[tool
     CHECK_THAT(html, Contains("<td>200</td>"));  // steps done
     CHECK_THAT(html, Contains("10 s"));      // duration: the last "seconds"
   }
+  SECTION("no quality section without eval.jsonl") {
+    CHECK(count(html, "<h2>Quality</h2>") == 0);
+  }
   SECTION("self-contained: no external resources") {
     CHECK(count(html, "http://") == count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
     CHECK(count(html, "https://") == 0);
@@ -196,6 +199,20 @@ TEST_CASE("report: a chart per series, embedded samples, escaped config", "[tool
     for (const auto& entry : fs::directory_iterator(run.dir))
       CHECK(entry.path().filename().string().rfind(".tmp-", 0) == std::string::npos);
   }
+}
+
+TEST_CASE("report: hooks::Evaluate's eval.jsonl gets a chart per value", "[tools][report]") {
+  const SyntheticRun run = make_run("quality");
+  spit(run.dir / "eval.jsonl", "{\"step\":100,\"samples\":500,\"fd\":80.5,\"precision\":0.4}\n"
+                               "{\"step\":200,\"samples\":500,\"fd\":42.25,\"precision\":0.6}\n");
+  gt::write_report(run.dir);
+  const std::string html = slurp(run.dir / "report.html");
+  CHECK(count(html, "<h2>Quality</h2>") == 1);
+  CHECK(count(html, "<svg class=\"chart\" data-series=\"fd\"") == 1);
+  CHECK(count(html, "<svg class=\"chart\" data-series=\"precision\"") == 1);
+  CHECK(count(html, "data-series=\"samples\"") == 0);
+  CHECK(polyline_points(html, "fd") == 2);
+  CHECK_THAT(html, Contains("last 42.25"));
 }
 
 TEST_CASE("report: a malformed metrics line is an IoError naming the file and line", "[tools][report]") {
