@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets in fuzz/ (clang-14, ASan + UBSan) into build-fuzz/ and runs each
 # for a fixed time, then prints per-target executions and findings.
 # Usage: scripts/fuzz.sh [seconds-per-target, default 60] [target ...]
-#   targets: idx cifar png jpeg manifest config (default: all, one after the other)
+#   targets: idx cifar png jpeg manifest config csv (default: all, one after the other)
 # Exits non-zero if any target found a crash, sanitizer report, timeout, leak or OOM; the
 # reproducer is then in build-fuzz/artifacts/<target>/ (re-run: build-fuzz/fuzz_<target> FILE).
 # Environment: GANCRAFT_FUZZ_JOBS (build jobs, default nproc), GANCRAFT_FUZZ_ARGS (extra
@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(idx cifar png jpeg manifest config)
+[[ ${#targets[@]} -gt 0 ]] || targets=(idx cifar png jpeg manifest config csv)
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "fuzz.sh: seconds must be a positive integer, got '$seconds'" >&2; exit 2; }
 
 # --- toolchain (idempotent: installs only what is missing) --------------------------------
