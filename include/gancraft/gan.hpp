@@ -39,6 +39,10 @@
 #include <gancraft/hooks/progress_bar.hpp>
 #include <gancraft/hooks/sample_grid.hpp>
 
+#include <gancraft/nn/maxout.hpp>
+#include <gancraft/nn/pack.hpp>
+#include <gancraft/nn/spectral_norm.hpp>
+
 #include <gancraft/models/dcgan.hpp>
 #include <gancraft/models/fashion_mnist_classifier.hpp>
 #include <gancraft/models/mlp.hpp>

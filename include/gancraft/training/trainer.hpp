@@ -435,10 +435,24 @@ class Trainer final : public TrainingContext {
     if constexpr (detail::gradient_policy<Policy>) policy_.before_optimizer_step(*this, network);
   }
 
+  /// Samples behind each discriminator score: `samples_per_score()` of a packing discriminator
+  /// such as `nn::Pack`, else 1.
+  int64_t samples_per_score() {
+    if constexpr (requires { { d_->samples_per_score() } -> std::convertible_to<int64_t>; })
+      return d_->samples_per_score();
+    else
+      return 1;
+  }
+
   void probe() {
     const int64_t latent = options_.latent_dim();
+    // A packing discriminator (PacGAN) scores groups of `samples_per_score()` samples.
+    const int64_t k = samples_per_score();
+    GANCRAFT_CHECK(k >= 1 && options_.batch_size() % k == 0, OptionError,
+                   "TrainerOptions::batch_size (", options_.batch_size(),
+                   ") must be a multiple of the discriminator's samples per score (", k, ")");
     at::Generator probe_gen = make_generator(options_.seed());
-    torch::Tensor z = torch::randn({2, latent}, probe_gen).to(options_.device());
+    torch::Tensor z = torch::randn({2 * k, latent}, probe_gen).to(options_.device());
     torch::NoGradGuard no_grad;
     detail::ModeGuard g_mode(detail::module_of(g_));
     detail::ModeGuard d_mode(detail::module_of(d_));
@@ -448,13 +462,13 @@ class Trainer final : public TrainingContext {
     try {
       out = g_->forward(z);
     } catch (const std::exception& e) {
-      throw ShapeError(detail::str("generator rejected a latent batch of shape [2, ", latent,
+      throw ShapeError(detail::str("generator rejected a latent batch of shape [", 2 * k, ", ", latent,
                                    "] (TrainerOptions::latent_dim = ", latent,
                                    "): ", detail::short_what(e)));
     }
-    GANCRAFT_CHECK(out.dim() >= 1 && out.size(0) == 2, ShapeError,
-                   "generator returned shape ", out.sizes(), " for a latent batch of 2; the "
-                   "first dimension must index samples");
+    GANCRAFT_CHECK(out.dim() >= 1 && out.size(0) == 2 * k, ShapeError,
+                   "generator returned shape ", out.sizes(), " for a latent batch of ", 2 * k,
+                   "; the first dimension must index samples");
     torch::Tensor scores;
     try {
       scores = d_->forward(out);
@@ -465,7 +479,9 @@ class Trainer final : public TrainingContext {
     GANCRAFT_CHECK(scores.numel() == 2 && scores.size(0) == 2 &&
                        (scores.dim() == 1 || (scores.dim() == 2 && scores.size(1) == 1)),
                    ShapeError, "discriminator returned scores of shape ", scores.sizes(),
-                   " for a batch of 2; it must return one score per sample ([N] or [N, 1])");
+                   " for a batch of ", 2 * k, "; it must return one score per ",
+                   k == 1 ? std::string("sample") : detail::str("group of ", k, " samples"),
+                   " ([N] or [N, 1])");
     sample_shape_ = out.sizes().slice(1).vec();
   }
 
