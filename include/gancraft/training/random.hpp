@@ -6,6 +6,8 @@
 /// data order and penalties repeat bit for bit for a seed without touching LibTorch's global
 /// generator (which the user's own modules keep using, e.g. for dropout and initialisation).
 
+#include <gancraft/training/batch_shard.hpp>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -14,6 +16,7 @@
 namespace gancraft {
 namespace detail {
 inline thread_local at::Generator* current_training_generator = nullptr;
+inline thread_local BatchShard current_training_shard{};
 }  // namespace detail
 
 /// A CPU generator seeded with `seed`, independent of LibTorch's global one.
@@ -29,20 +32,37 @@ inline at::Generator& training_generator() {
   return fallback;
 }
 
-/// Installs `gen` as `training_generator()` for the lifetime of this object.
+/// The part of every batch that the trainer running on this thread trains on (see
+/// `BatchShard`); the whole batch (`{0, 1}`) outside `fit` or without a sharding policy.
+///
+/// A component that draws per-sample random numbers from `training_generator()` for a batch
+/// it only sees this process's part of draws them for the whole batch (`n · count` rows) and
+/// keeps rows `[index · n, (index + 1) · n)`, as the trainer does for latents: then the stream
+/// advances as in a single process, and each sample gets the number it would get there.
+inline BatchShard training_shard() { return detail::current_training_shard; }
+
+/// Installs `gen` as `training_generator()`, and `shard` as `training_shard()`, for the
+/// lifetime of this object.
 class ScopedTrainingGenerator {
  public:
-  /// Installs `gen`, which must outlive this object; the destructor restores the previous one.
-  explicit ScopedTrainingGenerator(at::Generator& gen)
-      : previous_(detail::current_training_generator) {
+  /// Installs `gen`, which must outlive this object, and `shard`; the destructor restores the
+  /// previous ones.
+  explicit ScopedTrainingGenerator(at::Generator& gen, BatchShard shard = {})
+      : previous_(detail::current_training_generator),
+        previous_shard_(detail::current_training_shard) {
     detail::current_training_generator = &gen;
+    detail::current_training_shard = shard;
   }
-  ~ScopedTrainingGenerator() { detail::current_training_generator = previous_; }
+  ~ScopedTrainingGenerator() {
+    detail::current_training_generator = previous_;
+    detail::current_training_shard = previous_shard_;
+  }
   ScopedTrainingGenerator(const ScopedTrainingGenerator&) = delete;
   ScopedTrainingGenerator& operator=(const ScopedTrainingGenerator&) = delete;
 
  private:
   at::Generator* previous_;
+  BatchShard previous_shard_;
 };
 
 }  // namespace gancraft

@@ -138,6 +138,13 @@ concept gradient_policy = requires(P& p, TrainingContext& c, torch::nn::Module& 
   p.before_optimizer_step(c, m);
 };
 
+/// A policy that makes the decision to stop on a signal for several processes together (so
+/// they stop after the same step): `bool should_stop(bool signalled)`.
+template <class P>
+concept stopping_policy = requires(P& p, bool signalled) {
+  { p.should_stop(signalled) } -> std::convertible_to<bool>;
+};
+
 }  // namespace detail
 
 /// Discriminator results of one update, detached from the graph.
@@ -514,7 +521,7 @@ class Trainer final : public TrainingContext {
       torch::set_num_threads(*options_.threads());
       detail::set_blas_threads(*options_.threads());
     }
-    ScopedTrainingGenerator scoped(train_gen_);
+    ScopedTrainingGenerator scoped(train_gen_, shard());  // penalties draw for the whole batch
     int64_t report_epoch = data_order_.completed;
     detail::module_of(g_).train();
     detail::module_of(d_).train();
@@ -553,7 +560,10 @@ class Trainer final : public TrainingContext {
       for (int64_t e = previous_epoch + 1; e <= report_epoch; ++e)
         for (auto& h : hooks_)
           if (h.on_epoch_end) h.on_epoch_end(e, *this);
-      if (signals.raised() && step_ < total) interrupted_ = true;
+      bool signalled = signals.raised();
+      if constexpr (detail::stopping_policy<Policy>)  // every process asks, every step
+        if (options_.stop_on_signal()) signalled = policy_.should_stop(signalled);
+      if (signalled && step_ < total) interrupted_ = true;
       if (stop || interrupted_) break;
     }
     for (auto& h : hooks_)
