@@ -28,6 +28,16 @@ double accuracy(gc::models::FashionMnistClassifier& net, const gc::data::Fashion
   return static_cast<double>(correct) / static_cast<double>(set.images().size(0));
 }
 
+int64_t integer_at_least(const std::string& option, const std::string& text, int64_t min) {
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used == text.size() && v >= min) return v;
+  } catch (const std::exception&) {
+  }
+  throw gc::OptionError(option + " needs an integer >= " + std::to_string(min) + ", got '" + text + "'");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -43,8 +53,8 @@ int main(int argc, char** argv) try {
     };
     if (a == "--data") data = value();
     else if (a == "--out") out = value();
-    else if (a == "--epochs") epochs = std::stoll(value());
-    else if (a == "--seed") seed = std::stoull(value());
+    else if (a == "--epochs") epochs = integer_at_least(a, value(), 1);
+    else if (a == "--seed") seed = static_cast<uint64_t>(integer_at_least(a, value(), 0));
     else throw gc::OptionError("unknown argument " + a + " (use --data, --out, --epochs, --seed)");
   }
   torch::set_num_threads(1);
@@ -59,7 +69,7 @@ int main(int argc, char** argv) try {
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3));
   at::Generator order = gc::make_generator(seed);
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    // Halve the rate for the last quarter of training: a cheap, deterministic schedule.
+    // A quarter of the rate for the last quarter of training: a cheap, deterministic schedule.
     if (epoch > epochs * 3 / 4)
       static_cast<torch::optim::AdamOptions&>(opt.param_groups()[0].options()).lr(2.5e-4);
     net->train();

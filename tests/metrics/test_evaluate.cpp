@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 
 using namespace fixtures;
@@ -101,6 +102,32 @@ TEST_CASE("Evaluate keeps the best checkpoint and a resumed run logs the same by
   CHECK(gc::test::read_bytes(dir / "b" / "eval.jsonl") == gc::test::read_bytes(dir / "a" / "eval.jsonl"));
   REQUIRE(second_hook.best().has_value());
   CHECK(second_hook.best()->step == whole_hook.best()->step);
+
+  // Resuming the finished run (its checkpoint is at 200) adds no second line for step 200.
+  {
+    auto more = make(200);
+    more.add_hook(gc::hooks::Checkpointer(dir / "b" / "ckpt", gc::hooks::CheckpointerOptions().every(100)));
+    more.resume(dir / "b" / "ckpt");
+    more.fit(ring_data());  // saves step 200 (save_on_end)
+  }
+  auto again = make(200);
+  again.add_hook(gc::hooks::Evaluate(dir / "b" / "eval.jsonl", identity, ring_data(), opts(dir / "b")));
+  CHECK(again.resume(dir / "b" / "ckpt").step == 200);
+  again.fit(ring_data());
+  CHECK(gc::test::read_bytes(dir / "b" / "eval.jsonl") == gc::test::read_bytes(dir / "a" / "eval.jsonl"));
+}
+
+TEST_CASE("Evaluate logs null for a diverged generator instead of ending the run", "[metrics][evaluate]") {
+  const fs::path dir = gc::test::fresh_dir("evaluate_nan");
+  const gm::FeatureExtractor nan_features = [](const torch::Tensor& x) { return x * std::nan(""); };
+  auto t = make(20);
+  auto& hook = t.add_hook(gc::hooks::Evaluate(dir / "eval.jsonl", nan_features, ring_data(),
+                                              gc::hooks::EvaluateOptions().every(10).samples(100)));
+  CHECK_NOTHROW(t.fit(ring_data()));
+  const auto log = read_log(dir / "eval.jsonl");
+  REQUIRE(log.size() == 2);
+  CHECK(log[0]["fd"].is_null());
+  CHECK_FALSE(hook.best().has_value());
 }
 
 TEST_CASE("Evaluate computes every metric it is given", "[metrics][evaluate]") {
@@ -144,4 +171,15 @@ TEST_CASE("Evaluate refuses bad options, naming them", "[metrics][evaluate]") {
   CHECK_THAT(msg, Catch::Contains("best_by \"fid\""));
   msg = gc::test::error_message<gc::ShapeError>([&] { Evaluate("e.jsonl", identity, torch::zeros({5}), EvaluateOptions()); });
   CHECK_THAT(msg, Catch::Contains("real features must be [N, D]"));
+  // Caught at construction, not after `every` steps of training.
+  msg = gc::test::error_message<gc::OptionError>([&] {
+    Evaluate("e.jsonl", identity, real, EvaluateOptions().best_by("kid").best_checkpoint("best"));
+  });
+  CHECK_THAT(msg, Catch::Contains("best_by \"kid\" picks the best checkpoint but is not among the chosen metrics"));
+  msg = gc::test::error_message<gc::OptionError>([&] { Evaluate("e.jsonl", identity, real, EvaluateOptions().samples(2)); });
+  CHECK_THAT(msg, Catch::Contains("more samples than features (2): EvaluateOptions::samples is 2"));
+  msg = gc::test::error_message<gc::OptionError>([&] {
+    Evaluate("e.jsonl", identity, real, EvaluateOptions().samples(50).metrics({Metric::DensityCoverage}).density_coverage_k(50));
+  });
+  CHECK_THAT(msg, Catch::Contains("density_coverage_k must be in [1, 49]"));
 }

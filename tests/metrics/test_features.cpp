@@ -4,6 +4,7 @@
 #include <gancraft/metrics/feature_extractor.hpp>
 #include <gancraft/metrics/feature_file.hpp>
 #include <gancraft/metrics/mixture_quality.hpp>
+#include <gancraft/metrics/torchscript_extractor.hpp>
 #include <gancraft/training/random.hpp>
 
 #include "../support/test_support.hpp"
@@ -103,6 +104,11 @@ TEST_CASE("feature CSV files round-trip exactly and name bad lines", "[metrics]"
   std::ofstream(dir / "nan.csv") << "1,2\n3,nan\n";
   CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "nan.csv"); }),
              Catch::Contains("line 2, column 2: \"nan\" is not a finite number"));
+  // A first row with one bad value is an error, not a header silently dropped.
+  std::ofstream(dir / "badfirst.csv") << "1.0,abc\n3,4\n";
+  CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "badfirst.csv"); }),
+             Catch::Contains("line 1, column 2: \"abc\" is not a finite number"));
+  CHECK_THROWS_AS(gm::write_features_csv(dir / "nan.csv", torch::full({2, 2}, std::nan(""))), gc::OptionError);
   std::ofstream(dir / "empty.csv") << "x,y\n";
   CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "empty.csv"); }),
              Catch::Contains("no numeric rows"));

@@ -156,7 +156,7 @@ TEST_CASE("metric errors name the sets and the numbers", "[metrics]") {
   });
   CHECK_THAT(msg, Catch::Contains("subset_size 50") && Catch::Contains("a has 10 samples"));
   msg = gc::test::error_message<gc::OptionError>([&] { gm::precision_recall(small, big, 10); });
-  CHECK_THAT(msg, Catch::Contains("set of 10 samples, got k = 10"));
+  CHECK_THAT(msg, Catch::Contains("the real set has N = 10 samples; got k = 10"));
   msg = gc::test::error_message<gc::OptionError>([&] {
     gm::FeatureStatistics s;
     s.add(torch::full({3, 2}, std::nan("")));

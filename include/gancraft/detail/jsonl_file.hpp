@@ -3,6 +3,7 @@
 /// JSON Lines logs that a resumed run rewinds.
 
 #include <gancraft/detail/atomic_file.hpp>
+#include <gancraft/error.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -16,14 +17,17 @@ namespace gancraft::detail {
 
 /// A resumed run repeats the steps after its checkpoint: drops the lines of `path` whose
 /// "step" is after `step` (rewriting the file atomically) so the log holds each step once,
-/// and returns the objects kept. Lines that are not JSON objects are kept as they are.
+/// and returns the objects kept. Lines that are not JSON objects (a line cut short by a crash)
+/// are kept as they are; an object without a numeric "step" is an `IoError` naming the line.
 inline std::vector<nlohmann::json> rewind_jsonl(const std::filesystem::path& path, int64_t step) {
   std::ifstream in(path);
   std::string kept, line;
   std::vector<nlohmann::json> objects;
-  while (std::getline(in, line)) {
+  for (int64_t line_no = 1; std::getline(in, line); ++line_no) {
     auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.value("step", int64_t{0}) > step) continue;
+    GANCRAFT_CHECK(!j.is_object() || (j.contains("step") && j["step"].is_number()), IoError,
+                   path.string(), ": line ", line_no, ": no numeric \"step\"");
+    if (j.is_object() && j["step"].get<double>() > static_cast<double>(step)) continue;
     kept += line + "\n";
     if (j.is_object()) objects.push_back(std::move(j));
   }

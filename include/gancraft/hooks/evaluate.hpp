@@ -19,6 +19,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -119,15 +121,42 @@ class Evaluate {
                    OptionError, "Evaluate: the KID subset size ", o.kid().subset_size(),
                    " exceeds the generated samples (", o.samples(), ") or the real features (",
                    real_features.size(0), ")");
-    static const std::vector<std::string> names = {"fd", "kid", "precision", "recall",
-                                                   "density", "coverage", "is"};
-    GANCRAFT_CHECK(std::find(names.begin(), names.end(), o.best_by()) != names.end(), OptionError,
-                   "Evaluate: best_by \"", o.best_by(),
+    static const std::vector<std::pair<std::string, Metric>> names = {
+        {"fd", Metric::FrechetDistance}, {"kid", Metric::Kid},
+        {"precision", Metric::PrecisionRecall}, {"recall", Metric::PrecisionRecall},
+        {"density", Metric::DensityCoverage}, {"coverage", Metric::DensityCoverage},
+        {"is", Metric::InceptionScore}};
+    const auto by = std::find_if(names.begin(), names.end(),
+                                 [&](const auto& n) { return n.first == o.best_by(); });
+    GANCRAFT_CHECK(by != names.end(), OptionError, "Evaluate: best_by \"", o.best_by(),
                    "\" is not one of fd, kid, precision, recall, density, coverage, is");
+    GANCRAFT_CHECK(o.best_checkpoint().empty() || wants(by->second), OptionError,
+                   "Evaluate: best_by \"", o.best_by(),
+                   "\" picks the best checkpoint but is not among the chosen metrics");
+    // Everything the first evaluation would trip over is checked now, not after `every` steps.
+    const int64_t dim = real_features.size(1), n_real = real_features.size(0);
+    const int64_t m = std::min(o.samples(), n_real);  // the real subset of the manifold metrics
+    GANCRAFT_CHECK(!wants(Metric::FrechetDistance) || (o.samples() > dim && n_real > dim), OptionError,
+                   "Evaluate: the Fréchet distance needs more samples than features (", dim,
+                   "): EvaluateOptions::samples is ", o.samples(), ", the real set has ", n_real);
+    GANCRAFT_CHECK(!wants(Metric::Kid) || o.kid().subset_size() >= 2, OptionError,
+                   "Evaluate: the KID subset size must be >= 2, got ", o.kid().subset_size());
+    GANCRAFT_CHECK(!wants(Metric::PrecisionRecall) ||
+                       (o.precision_recall_k() >= 1 && o.precision_recall_k() < m),
+                   OptionError, "Evaluate: precision_recall_k must be in [1, ", m - 1,
+                   "] (the sets hold ", m, " samples), got ", o.precision_recall_k());
+    GANCRAFT_CHECK(!wants(Metric::DensityCoverage) ||
+                       (o.density_coverage_k() >= 1 && o.density_coverage_k() < m),
+                   OptionError, "Evaluate: density_coverage_k must be in [1, ", m - 1,
+                   "] (the real subset holds ", m, " samples), got ", o.density_coverage_k());
+    GANCRAFT_CHECK(!wants(Metric::InceptionScore) || (o.is_splits() >= 1 && o.is_splits() <= o.samples()),
+                   OptionError, "Evaluate: is_splits must be in [1, samples = ", o.samples(),
+                   "], got ", o.is_splits());
     real_ = real_features.detach().to(torch::kCPU, torch::kDouble);
+    GANCRAFT_CHECK(torch::isfinite(real_).all().item<bool>(), OptionError,
+                   "Evaluate: the real features contain NaN or Inf");
     if (wants(Metric::FrechetDistance)) real_stats_.add(real_);
     // The real subset for the manifold metrics is fixed once, like the latents.
-    const int64_t m = std::min(o.samples(), real_.size(0));
     at::Generator gen = make_generator(o.seed() + 1);
     real_subset_ = m == real_.size(0) ? real_
                    : real_.index_select(0, torch::randperm(real_.size(0), gen,
@@ -146,10 +175,12 @@ class Evaluate {
     latents_ = torch::randn({options_.samples(), ctx.options().latent_dim()}, gen);
     if (log_.has_parent_path()) std::filesystem::create_directories(log_.parent_path());
     best_.reset();
+    last_logged_ = -1;
     if (ctx.step() > 0 && std::filesystem::exists(log_)) {
       for (const auto& j : detail::rewind_jsonl(log_, ctx.step())) {
         Evaluation e;
-        e.step = j.value("step", int64_t{0});
+        e.step = j["step"].get<int64_t>();
+        last_logged_ = std::max(last_logged_, e.step);
         for (const auto& [k, v] : j.items())
           if (k != "step" && v.is_number()) e.values[k] = v.get<double>();
         consider(e, ctx, /*save=*/false);
@@ -162,9 +193,9 @@ class Evaluate {
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
     if (r.step % options_.every() == 0) evaluate(ctx);
   }
-  /// Evaluates the final step (with `at_end`) unless it was just evaluated.
+  /// Evaluates the final step (with `at_end`) unless the log already has it.
   void on_train_end(TrainingContext& ctx) {
-    if (options_.at_end() && (history_.empty() || history_.back().step != ctx.step())) evaluate(ctx);
+    if (options_.at_end() && last_logged_ != ctx.step()) evaluate(ctx);
   }
 
   /// Evaluates the generator now, logs the result and returns it.
@@ -181,6 +212,17 @@ class Evaluate {
     fake_features = torch::cat(feature_parts);
     Evaluation e;
     e.step = ctx.step();
+    // A diverged generator gives NaN features: log the values as null (nlohmann writes NaN so)
+    // rather than end the run, which `DivergenceGuard` may still roll back.
+    if (!torch::isfinite(fake_features).all().item<bool>() ||
+        (!logit_parts.empty() && !torch::isfinite(torch::cat(logit_parts)).all().item<bool>())) {
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      for (const char* k : {"fd", "kid", "kid_std", "precision", "recall", "density", "coverage", "is", "is_std"})
+        e.values[k] = nan;
+      std::erase_if(e.values, [&](const auto& kv) { return !produced(kv.first); });
+      log(e);
+      return e;
+    }
     if (wants(Metric::FrechetDistance))
       e.values["fd"] = metrics::frechet_distance(real_stats_, metrics::FeatureStatistics(fake_features));
     if (wants(Metric::Kid)) {
@@ -203,27 +245,37 @@ class Evaluate {
       e.values["is"] = s.mean;
       e.values["is_std"] = s.std;
     }
-    nlohmann::json line = {{"step", e.step}, {"samples", options_.samples()}};
-    for (const auto& [k, v] : e.values) line[k] = v;
-    {
-      std::ofstream out(log_, std::ios::app);
-      out << line.dump() << '\n';
-      out.flush();
-      GANCRAFT_CHECK(out.good(), IoError, log_.string(), ": write failed");
-    }
-    history_.push_back(e);
+    log(e);
     consider(e, ctx, /*save=*/true);
     return e;
   }
 
  private:
+  void log(const Evaluation& e) {
+    nlohmann::json line = {{"step", e.step}, {"samples", options_.samples()}};
+    for (const auto& [k, v] : e.values) line[k] = v;
+    std::ofstream out(log_, std::ios::app);
+    out << line.dump() << '\n';
+    out.flush();
+    GANCRAFT_CHECK(out.good(), IoError, log_.string(), ": write failed");
+    history_.push_back(e);
+    last_logged_ = e.step;
+  }
+  /// Whether a chosen metric logs the value `name`.
+  bool produced(const std::string& name) const {
+    if (name == "fd") return wants(Metric::FrechetDistance);
+    if (name == "kid" || name == "kid_std") return wants(Metric::Kid);
+    if (name == "precision" || name == "recall") return wants(Metric::PrecisionRecall);
+    if (name == "density" || name == "coverage") return wants(Metric::DensityCoverage);
+    return wants(Metric::InceptionScore);
+  }
   bool wants(Metric m) const {
     const auto& v = options_.metrics();
     return std::find(v.begin(), v.end(), m) != v.end();
   }
   void consider(const Evaluation& e, TrainingContext& ctx, bool save) {
     const auto it = e.values.find(options_.best_by());
-    if (it == e.values.end()) return;
+    if (it == e.values.end() || !std::isfinite(it->second)) return;
     const bool lower = options_.best_by() == "fd" || options_.best_by() == "kid";
     if (best_) {
       const double b = best_->values.at(options_.best_by());
@@ -240,6 +292,7 @@ class Evaluate {
   metrics::FeatureStatistics real_stats_;
   std::vector<Evaluation> history_;
   std::optional<Evaluation> best_;
+  int64_t last_logged_ = -1;  // the log's last step (restored on a resume)
 };
 
 }  // namespace gancraft::hooks

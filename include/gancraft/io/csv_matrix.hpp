@@ -5,10 +5,9 @@
 
 #include <gancraft/error.hpp>
 
-#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -26,7 +25,7 @@ struct CsvMatrix {
 };
 
 /// Parses CSV text: comma-separated numbers, one row per line, every row the same length;
-/// an optional first line that is not numeric is taken as a header; blank lines, `\r\n` line
+/// an optional first line without any number is taken as a header; blank lines, `\r\n` line
 /// ends and spaces around values are accepted. `name` (a file name) starts every error, which
 /// also gives the line and column: `IoError` on an empty file, a field that is not a finite
 /// number, or a row of another length.
@@ -34,7 +33,6 @@ inline CsvMatrix parse_csv_matrix(std::string_view text, const std::string& name
   CsvMatrix m;
   int64_t line_no = 0;
   bool first_content_line = true;
-  std::string field;
   std::vector<double> row;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -46,34 +44,34 @@ inline CsvMatrix parse_csv_matrix(std::string_view text, const std::string& name
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     row.clear();
-    bool numeric = true;
+    int64_t numbers = 0, fields = 0;
     std::string bad;
-    int64_t col = 0;
-    size_t start = 0;
-    while (true) {
-      size_t comma = line.find(',', start);
+    for (size_t start = 0;;) {
+      const size_t comma = line.find(',', start);
       std::string_view f = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-      ++col;
+      ++fields;
       const size_t b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
-      field.assign(b == std::string_view::npos ? std::string_view{} : f.substr(b, e - b + 1));
-      char* stop = nullptr;
-      errno = 0;
-      const double v = field.empty() ? 0.0 : std::strtod(field.c_str(), &stop);
-      if (field.empty() || stop != field.c_str() + field.size() || !std::isfinite(v)) {
-        if (numeric) bad = "line " + std::to_string(line_no) + ", column " + std::to_string(col) + ": \"" + field + "\"";
-        numeric = false;
-      } else {
+      f = b == std::string_view::npos ? std::string_view{} : f.substr(b, e - b + 1);
+      // from_chars: locale-independent, unlike strtod (a German locale reads "1,5").
+      double v = 0;
+      const char* first = f.data() + (!f.empty() && f.front() == '+' ? 1 : 0);
+      const auto [ptr, ec] = std::from_chars(first, f.data() + f.size(), v);
+      if (!f.empty() && ec == std::errc() && ptr == f.data() + f.size() && std::isfinite(v)) {
         row.push_back(v);
+        ++numbers;
+      } else if (bad.empty()) {
+        bad = "line " + std::to_string(line_no) + ", column " + std::to_string(fields) + ": \"" +
+              std::string(f) + "\"";
       }
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }
-    if (!numeric) {
-      GANCRAFT_CHECK(first_content_line, IoError, name, ": ", bad, " is not a finite number");
-      first_content_line = false;  // a header
-      continue;
-    }
+    // Only a first line with no number at all is a header: a data row with one bad value is
+    // an error, not a header silently dropped.
+    const bool header = first_content_line && numbers == 0;
     first_content_line = false;
+    if (header) continue;
+    GANCRAFT_CHECK(bad.empty(), IoError, name, ": ", bad, " is not a finite number");
     if (m.rows == 0) m.cols = static_cast<int64_t>(row.size());
     GANCRAFT_CHECK(static_cast<int64_t>(row.size()) == m.cols, IoError, name, ": line ", line_no,
                    " has ", row.size(), " values, earlier rows have ", m.cols);

@@ -25,7 +25,7 @@ struct DensityCoverage {
 inline DensityCoverage density_coverage(const torch::Tensor& real, const torch::Tensor& fake,
                                         int64_t k = 5) {
   auto [r, f] = detail::as_feature_pair(real, fake, "density_coverage");
-  const torch::Tensor radii = detail::knn_radii(r, k, "density_coverage");
+  const torch::Tensor radii = detail::knn_radii(r, k, "density_coverage", "the real set");
   DensityCoverage out;
   const torch::Tensor inside = detail::ball_counts(f, r, radii);
   out.density = inside.to(torch::kDouble).sum().item<double>() /

@@ -50,7 +50,8 @@ inline FeatureExtractor fd_fmnist_extractor(models::FashionMnistClassifier net) 
   return [net](const torch::Tensor& x) mutable {
     GANCRAFT_CHECK(x.dim() == 4 && x.size(1) == 1 && x.size(2) == 28 && x.size(3) == 28,
                    ShapeError, "FD-FMNIST takes images [N, 1, 28, 28], got shape ", x.sizes());
-    return net->features(x.to(torch::kFloat));
+    // On the classifier's device (a CUDA generator's images come back to the CPU classifier).
+    return net->features(x.to(net->parameters().front().device(), torch::kFloat));
   };
 }
 

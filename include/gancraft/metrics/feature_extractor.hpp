@@ -4,7 +4,6 @@
 #include <gancraft/concepts/module.hpp>
 #include <gancraft/error.hpp>
 
-#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -19,8 +18,9 @@
 namespace gancraft::metrics {
 
 /// Maps a batch of images [N, …] to feature vectors [N, D]: any module or callable.
-/// The metrics only ever see its output, so a user may bring Inception-v3, a CLIP encoder, or
-/// the bundled Fashion-MNIST classifier (`FdFmnist`).
+/// The metrics only ever see its output, so a user may bring Inception-v3 (see
+/// `load_torchscript_extractor` in `metrics/torchscript_extractor.hpp`), a CLIP encoder, or the
+/// bundled Fashion-MNIST classifier (`fd_fmnist_extractor`).
 using FeatureExtractor = std::function<torch::Tensor(const torch::Tensor&)>;
 
 /// A `FeatureExtractor` from a module holder such as `torch::nn::Sequential` or a user's
@@ -30,32 +30,6 @@ template <class M>
 FeatureExtractor module_extractor(M module) {
   module->eval();
   return [module](const torch::Tensor& x) mutable { return module->forward(x); };
-}
-
-/// A `FeatureExtractor` from a TorchScript file (`torch.jit.trace(net, x).save(path)` in
-/// Python), so a network exported from Python, such as pytorch-fid's Inception-v3 with its
-/// 2048-d pool output, gives the standard FID in C++. The module runs in eval mode; its
-/// forward must return one tensor. `IoError` naming the file when it is missing or not a
-/// TorchScript archive.
-inline FeatureExtractor load_torchscript_extractor(const std::filesystem::path& path,
-                                                   torch::Device device = torch::kCPU) {
-  GANCRAFT_CHECK(std::filesystem::is_regular_file(path), IoError,
-                 "load_torchscript_extractor: no such file: ", path.string());
-  auto module = std::make_shared<torch::jit::Module>();
-  try {
-    *module = torch::jit::load(path.string(), device);
-  } catch (const c10::Error& e) {
-    throw IoError("load_torchscript_extractor: " + path.string() +
-                  " is not a readable TorchScript module: " + e.what_without_backtrace());
-  }
-  module->eval();
-  const std::string name = path.string();
-  return [module, name](const torch::Tensor& x) {
-    torch::jit::IValue out = module->forward({x});
-    GANCRAFT_CHECK(out.isTensor(), ShapeError, "TorchScript extractor ", name,
-                   " returned a ", out.tagKind(), " instead of one tensor");
-    return out.toTensor();
-  };
 }
 
 /// Output value range expected by a feature network.
@@ -75,8 +49,8 @@ struct InceptionInputOptions {
 
 /// Converts generator images [N, 1 or 3, H, W] in [-1, 1] to the input of a standard FID
 /// network: values clamped to [-1, 1], one channel tiled to three, resized bilinearly to
-/// `size`² with align_corners = false (the convention of pytorch-fid and torchmetrics,
-/// whose `F.interpolate` this is; TensorFlow's resize differs slightly), then mapped to
+/// `size`² with align_corners = false (PyTorch's `F.interpolate`, as pytorch-fid resizes;
+/// TensorFlow's resize, and torch-fidelity's copy of it, differ slightly), then mapped to
 /// `range`. Scores from different conventions are not comparable.
 inline torch::Tensor prepare_for_inception(const torch::Tensor& images,
                                            InceptionInputOptions options = {}) {

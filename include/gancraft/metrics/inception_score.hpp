@@ -29,7 +29,10 @@ inline InceptionScore inception_score(const torch::Tensor& logits, int64_t split
   GANCRAFT_CHECK(splits >= 1 && splits <= logits.size(0), OptionError,
                  "inception_score: splits must be in [1, N] for ", logits.size(0),
                  " samples, got ", splits);
-  const torch::Tensor log_p = torch::log_softmax(logits.detach().to(torch::kCPU, torch::kDouble), 1);
+  const torch::Tensor z = logits.detach().to(torch::kCPU, torch::kDouble);
+  GANCRAFT_CHECK(torch::isfinite(z).all().item<bool>(), OptionError,
+                 "inception_score: the logits contain NaN or Inf");
+  const torch::Tensor log_p = torch::log_softmax(z, 1);
   const int64_t per_split = logits.size(0) / splits;
   torch::Tensor scores = torch::empty({splits}, torch::kDouble);
   for (int64_t s = 0; s < splits; ++s) {

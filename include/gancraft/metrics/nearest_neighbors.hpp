@@ -24,8 +24,13 @@ inline std::pair<torch::Tensor, torch::Tensor> as_feature_pair(const torch::Tens
                  ": features must be [N, D]");
   GANCRAFT_CHECK(a.size(1) == b.size(1), ShapeError, who, ": the real set has ", a.size(1),
                  " features per sample, the generated set has ", b.size(1));
-  return {a.detach().to(torch::kCPU, torch::kDouble).contiguous(),
-          b.detach().to(torch::kCPU, torch::kDouble).contiguous()};
+  auto x = a.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  auto y = b.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  GANCRAFT_CHECK(torch::isfinite(x).all().item<bool>(), OptionError, who,
+                 ": the real features contain NaN or Inf");
+  GANCRAFT_CHECK(torch::isfinite(y).all().item<bool>(), OptionError, who,
+                 ": the generated features contain NaN or Inf");
+  return {x, y};
 }
 
 /// Calls `visit(first_row, distances)` for consecutive row blocks of the Euclidean distance
@@ -44,9 +49,9 @@ inline void for_each_distance_block(const torch::Tensor& rows, const torch::Tens
 
 /// The distance from each row of `x` [N, D] to its `k`-th nearest other row: the radius of
 /// its k-NN ball (Kynkäänniemi et al. 2019). `OptionError` unless 1 <= k < N.
-inline torch::Tensor knn_radii(const torch::Tensor& x, int64_t k, const char* who) {
-  GANCRAFT_CHECK(k >= 1 && k < x.size(0), OptionError, who, ": k must be in [1, N-1] for a set of ",
-                 x.size(0), " samples, got k = ", k);
+inline torch::Tensor knn_radii(const torch::Tensor& x, int64_t k, const char* who, const char* set) {
+  GANCRAFT_CHECK(k >= 1 && k < x.size(0), OptionError, who, ": k must be in [1, N-1], and ", set,
+                 " has N = ", x.size(0), " samples; got k = ", k);
   torch::Tensor radii = torch::empty({x.size(0)}, torch::kDouble);
   for_each_distance_block(x, x, [&](int64_t start, const torch::Tensor& d) {
     // The k+1 smallest include the sample itself at distance 0.

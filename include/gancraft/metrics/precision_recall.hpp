@@ -26,8 +26,8 @@ struct PrecisionRecall {
 inline PrecisionRecall precision_recall(const torch::Tensor& real, const torch::Tensor& fake,
                                         int64_t k = 3) {
   auto [r, f] = detail::as_feature_pair(real, fake, "precision_recall");
-  const torch::Tensor real_radii = detail::knn_radii(r, k, "precision_recall");
-  const torch::Tensor fake_radii = detail::knn_radii(f, k, "precision_recall");
+  const torch::Tensor real_radii = detail::knn_radii(r, k, "precision_recall", "the real set");
+  const torch::Tensor fake_radii = detail::knn_radii(f, k, "precision_recall", "the generated set");
   PrecisionRecall out;
   out.precision = detail::ball_counts(f, r, real_radii).gt(0).to(torch::kDouble).mean().item<double>();
   out.recall = detail::ball_counts(r, f, fake_radii).gt(0).to(torch::kDouble).mean().item<double>();
