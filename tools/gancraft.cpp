@@ -484,6 +484,16 @@ int cmd_info() {
             << "threads: LibTorch intra-op " << torch::get_num_threads() << ", inter-op "
             << torch::get_num_interop_threads() << ", BLAS " << gc::detail::blas_threads() << "\n"
             << "BLAS: " << gc::detail::blas_description() << "\n";
+  // What training would use: the environment's defaults unless a config sets trainer.threads.
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  std::cout << "thread settings: TrainerOptions::threads unset leaves these as they are; set, it "
+               "gives LibTorch and the BLAS that many (OMP_NUM_THREADS="
+            << (std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset")
+            << ", OPENBLAS_NUM_THREADS="
+            << (std::getenv("OPENBLAS_NUM_THREADS") ? std::getenv("OPENBLAS_NUM_THREADS") : "unset")
+            << ", OPENBLAS_CORETYPE=" << (coretype ? coretype : "unset") << ")\n";
+  if (const std::string advice = gc::detail::blas_core_advice(); !advice.empty())
+    std::cout << "advice: " << advice << "\n";
   return 0;
 }
 
