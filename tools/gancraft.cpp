@@ -531,6 +531,13 @@ int main(int argc, char** argv) try {
   }
   std::cerr << (cmd.empty() ? "" : "gancraft: unknown command '" + cmd + "'\n") << kUsage;
   return 2;
+#ifdef GANCRAFT_HAS_DISTRIBUTED
+} catch (const gc::distributed::CommunicationError& e) {
+  static_assert(gc::distributed::kCommunicationErrorExitCode == gt::kCommunicationErrorExitCode);
+  // A status of its own, so that `gancraft launch` blames the rank that really failed.
+  std::cerr << "gancraft: " << e.what() << "\n";
+  return gc::distributed::kCommunicationErrorExitCode;
+#endif
 } catch (const c10::Error& e) {  // e.g. an unknown trainer.device: no LibTorch backtrace
   std::cerr << "gancraft: " << e.what_without_backtrace() << "\n";
   return 1;

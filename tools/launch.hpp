@@ -9,6 +9,7 @@
 #include <gancraft/error.hpp>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,15 @@ extern char** environ;
 
 namespace gancraft::tools {
 
+/// The exit status of a rank that failed only because another did: a `CommunicationError`
+/// (`gancraft::distributed::kCommunicationErrorExitCode`; this header does without LibTorch).
+inline constexpr int kCommunicationErrorExitCode = 3;
+
+/// True for addresses that name this machine only (as `gancraft::distributed`'s own check).
+inline bool is_loopback(const std::string& addr) {
+  return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
+}
+
 /// What `gancraft launch` starts.
 struct LaunchOptions {
   int64_t nproc = 1;                     ///< ranks on this machine
@@ -37,6 +47,11 @@ struct LaunchOptions {
   int64_t master_port = 29500;           ///< rank 0's rendezvous port
   std::optional<int64_t> timeout_s;      ///< exported as GANCRAFT_DIST_TIMEOUT when set
   double grace_s = 5;                    ///< SIGTERM → SIGKILL delay when stopping the ranks
+  /// After a rank fails with `communication_error_code`, how long to wait for another rank to
+  /// fail otherwise (the likely cause) before blaming the first; ends early when all have exited.
+  double settle_s = 2;
+  /// The exit status of a rank that failed only because another did.
+  int communication_error_code = kCommunicationErrorExitCode;
   std::vector<std::string> command;      ///< what each rank runs
 
   /// Throws `OptionError` naming the first invalid option.
@@ -45,6 +60,10 @@ struct LaunchOptions {
     GANCRAFT_CHECK(nnodes >= 1, OptionError, "launch: --nnodes must be >= 1, got ", nnodes);
     GANCRAFT_CHECK(node_rank >= 0 && node_rank < nnodes, OptionError,
                    "launch: --node-rank must be in [0, --nnodes = ", nnodes, "), got ", node_rank);
+    GANCRAFT_CHECK(nnodes == 1 || !is_loopback(master_addr), OptionError, "launch: --nnodes ",
+                   nnodes, " needs --master-addr set to the address of rank 0's machine (node rank "
+                   "0), reachable from every machine; ", master_addr,
+                   " would make each machine look for rank 0 on itself");
     GANCRAFT_CHECK(master_port > 0 && master_port < 65536, OptionError,
                    "launch: --master-port must be in [1, 65535], got ", master_port);
     GANCRAFT_CHECK(!timeout_s || *timeout_s > 0, OptionError,
@@ -124,6 +143,9 @@ inline std::vector<std::pair<std::string, std::string>> rank_environment(const L
 
 /// Starts `command` (searched in PATH) in a process group of its own, with the launcher's
 /// environment plus `extra`. Everything is prepared before fork(), so the child only execs.
+/// The child gets SIGTERM when the thread that called `spawn` ends (PR_SET_PDEATHSIG), so a
+/// launcher killed without the chance to stop its ranks does not leave them running; call it
+/// from a thread that outlives the child (the launcher's main thread).
 /// Throws `OptionError` when fork fails; a command that cannot be executed exits with 127.
 inline pid_t spawn(const std::vector<std::string>& command,
                    const std::vector<std::pair<std::string, std::string>>& extra) {
@@ -143,10 +165,16 @@ inline pid_t spawn(const std::vector<std::string>& command,
   for (auto& s : command_copy) args.push_back(s.data());
   args.push_back(nullptr);
 
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   GANCRAFT_CHECK(pid >= 0, OptionError, "launch: fork failed: ", std::strerror(errno));
   if (pid == 0) {
     ::setpgid(0, 0);  // the launcher signals each rank's whole process tree
+    // Its own process group keeps a rank out of the terminal's Ctrl-C and of the signals to the
+    // launcher's group, so it must hear of the launcher's death otherwise. The death signal is
+    // kept across exec; the launcher may have died before prctl, hence the re-check.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(128 + SIGTERM);
     ::execvpe(args[0], args.data(), envp.data());
     const char msg[] = "gancraft launch: cannot execute the command\n";
     (void)!::write(2, msg, sizeof msg - 1);
@@ -173,9 +201,12 @@ inline std::string describe_status(int status) {
 
 /// Runs this machine's ranks of the job and waits for them. If one fails (non-zero exit or a
 /// signal), says which on `err`, sends SIGTERM to the others, SIGKILL after `grace_s`, and
-/// returns the failed rank's exit code (128 + signal for a signal). With `forward_signals`,
-/// SIGINT/SIGTERM/SIGHUP sent to the launcher are passed on to every rank, after which the
-/// launcher waits for all of them and returns 128 + that signal. 0 when all succeed.
+/// returns the failed rank's exit code (128 + signal for a signal). A rank that exits with
+/// `communication_error_code` usually only lost a peer, so the launcher first waits up to
+/// `settle_s` for a rank that failed otherwise (killed, crashed, another code) and blames
+/// that one. With `forward_signals`, SIGINT and SIGTERM sent to the launcher are passed on to
+/// every rank, SIGHUP as SIGTERM (which `gancraft train` handles), after which the launcher
+/// waits for all of them and returns 128 + the signal it received. 0 when all succeed.
 inline int launch(const LaunchOptions& options, std::ostream& err = std::cerr,
                   bool forward_signals = false) {
   options.validate();
@@ -245,40 +276,68 @@ inline int launch(const LaunchOptions& options, std::ostream& err = std::cerr,
     throw;
   }
   bool interrupted = false;
-  while (any_running()) {
+  std::vector<size_t> failed;  // indices into ranks, in the order they were seen to fail
+  std::optional<std::chrono::steady_clock::time_point> settle_until;
+  auto secondary = [&](const Rank& r) {
+    return WIFEXITED(r.status) && WEXITSTATUS(r.status) == options.communication_error_code;
+  };
+  while (true) {
     if (forward_signals && detail::launch_signal != 0) {
       // The ranks decide what a signal means (gancraft train finishes its step and
       // checkpoints); from now on the launcher only waits, and passes on further signals.
+      // SIGHUP becomes SIGTERM: programs that stop cleanly on a signal handle that one.
       const int sig = detail::launch_signal;
       detail::launch_signal = 0;
-      err << "gancraft launch: received " << detail::signal_name(sig)
-          << "; passing it on to the ranks\n";
-      signal_all(sig);
+      const int passed = sig == SIGHUP ? SIGTERM : sig;
+      err << "gancraft launch: received " << detail::signal_name(sig) << "; passing it on to the ranks"
+          << (passed != sig ? " as " + detail::signal_name(passed) : std::string()) << "\n";
+      signal_all(passed);
       if (!interrupted) rc = 128 + sig;
       interrupted = true;
     }
-    bool failed = false;
-    for (auto& r : ranks) {
+    // Reap every rank that has ended, not just the first: when one is killed, another fails
+    // to communicate a moment later, and both may be waiting here.
+    for (size_t i = 0; i < ranks.size(); ++i) {
+      Rank& r = ranks[i];
       if (!r.running || !reap(r, WNOHANG) || interrupted) continue;
       if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) continue;
-      err << "gancraft launch: rank " << r.global << " (local rank " << r.local << ", pid "
-          << r.pid << ") " << describe_status(r.status);
-      std::vector<int64_t> others;
-      for (const auto& o : ranks)
-        if (o.running) others.push_back(o.global);
-      if (!others.empty()) {
-        err << "; stopping rank" << (others.size() > 1 ? "s" : "");
-        for (size_t k = 0; k < others.size(); ++k) err << (k ? ", " : " ") << others[k];
+      failed.push_back(i);
+    }
+    if (!interrupted && !failed.empty()) {
+      size_t blamed = failed.front();
+      for (size_t i : failed)
+        if (!secondary(ranks[i])) {
+          blamed = i;
+          break;
+        }
+      const auto now = std::chrono::steady_clock::now();
+      if (!settle_until)
+        settle_until = now + std::chrono::milliseconds(static_cast<int64_t>(options.settle_s * 1000));
+      if (!secondary(ranks[blamed]) || !any_running() || now >= *settle_until) {
+        const Rank& r = ranks[blamed];
+        err << "gancraft launch: rank " << r.global << " (local rank " << r.local << ", pid " << r.pid
+            << ") " << describe_status(r.status);
+        std::vector<int64_t> others;
+        for (const auto& o : ranks)
+          if (o.running) others.push_back(o.global);
+        if (!others.empty()) {
+          err << "; stopping rank" << (others.size() > 1 ? "s" : "");
+          for (size_t k = 0; k < others.size(); ++k) err << (k ? ", " : " ") << others[k];
+        }
+        err << "\n";
+        for (size_t i : failed)
+          if (i != blamed && secondary(ranks[i]))
+            err << "gancraft launch: rank " << ranks[i].global << " also exited, with code "
+                << options.communication_error_code << " (communication with another rank failed)\n";
+          else if (i != blamed)
+            err << "gancraft launch: rank " << ranks[i].global << " also " << describe_status(ranks[i].status)
+                << "\n";
+        rc = exit_code(r.status);
+        stop_all(SIGTERM);
+        break;
       }
-      err << "\n";
-      rc = exit_code(r.status);
-      failed = true;
-      break;
     }
-    if (failed) {
-      stop_all(SIGTERM);
-      break;
-    }
+    if (!any_running()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (forward_signals)

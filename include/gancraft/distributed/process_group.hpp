@@ -28,6 +28,18 @@ class CommunicationError : public Error {
   using Error::Error;
 };
 
+/// The exit status with which `gancraft train` (and the tests' workers) end on a
+/// `CommunicationError`. When a rank dies, the others usually fail with this status a moment
+/// later; `gancraft launch` therefore blames a rank that failed otherwise when there is one.
+/// Programs of your own run under the launcher can do the same:
+/// @code
+/// } catch (const gc::distributed::CommunicationError& e) {
+///   std::cerr << e.what() << "\n";
+///   return gc::distributed::kCommunicationErrorExitCode;
+/// }
+/// @endcode
+inline constexpr int kCommunicationErrorExitCode = 3;
+
 /// A handle on the process group of a data-parallel job; copies share the group.
 ///
 /// A default-constructed `ProcessGroup` is a job of one process (rank 0 of 1) with no
