@@ -39,6 +39,7 @@
 #include <gancraft/hooks/progress_bar.hpp>
 #include <gancraft/hooks/sample_grid.hpp>
 
+#include <gancraft/nn/diff_augment.hpp>
 #include <gancraft/nn/maxout.hpp>
 #include <gancraft/nn/pack.hpp>
 #include <gancraft/nn/spectral_norm.hpp>
