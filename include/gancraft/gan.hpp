@@ -35,6 +35,7 @@
 #include <gancraft/hooks/checkpointer.hpp>
 #include <gancraft/hooks/divergence_guard.hpp>
 #include <gancraft/hooks/evaluate.hpp>
+#include <gancraft/hooks/generator_ema.hpp>
 #include <gancraft/hooks/jsonl_logger.hpp>
 #include <gancraft/hooks/progress_bar.hpp>
 #include <gancraft/hooks/sample_grid.hpp>

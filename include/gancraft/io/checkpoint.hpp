@@ -58,6 +58,9 @@ struct CheckpointFiles {
 
 namespace detail {
 
+/// The file of extra checkpoint state `name` (see `TrainingContext::add_checkpoint_state`).
+inline std::string extra_state_file(const std::string& name) { return "extra-" + name + ".pt"; }
+
 inline std::string step_dir_name(int64_t step) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "step-%06lld", static_cast<long long>(step));
@@ -204,6 +207,7 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   namespace fs = std::filesystem;
   detail::check_finite(ctx.generator_module(), "generator", ctx.step());
   detail::check_finite(ctx.discriminator_module(), "discriminator", ctx.step());
+  for (const auto& [name, module] : ctx.checkpoint_state()) detail::check_finite(*module, name.c_str(), ctx.step());
   const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
   fs::create_directories(parent);
   const fs::path tmp = detail::hidden_sibling(dir, "tmp");
@@ -247,12 +251,17 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
     GANCRAFT_CHECK(out.good(), IoError, (tmp / CheckpointFiles::state).string(), ": write failed");
   }
 
+  std::vector<std::string> names = {CheckpointFiles::generator, CheckpointFiles::discriminator,
+                                    CheckpointFiles::generator_optimizer,
+                                    CheckpointFiles::discriminator_optimizer, CheckpointFiles::loop_state,
+                                    CheckpointFiles::state};
+  for (const auto& [name, module] : ctx.checkpoint_state()) {  // e.g. GeneratorEMA's weights
+    names.push_back(detail::extra_state_file(name));
+    save(*module, names.back().c_str());
+  }
   io::Manifest manifest;
   manifest.step = ctx.step();
-  for (const char* name : {CheckpointFiles::generator, CheckpointFiles::discriminator,
-                           CheckpointFiles::generator_optimizer,
-                           CheckpointFiles::discriminator_optimizer, CheckpointFiles::loop_state,
-                           CheckpointFiles::state}) {
+  for (const auto& name : names) {
     detail::fsync_path(tmp / name);
     manifest.files.push_back(io::describe_file(tmp / name));
   }
@@ -334,6 +343,16 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   detail::set_learning_rates(ctx.generator_optimizer(), rates.value("generator", nlohmann::json()));
   detail::set_learning_rates(ctx.discriminator_optimizer(), rates.value("discriminator", nlohmann::json()));
   ctx.restore_loop_state(loop);
+  // Extra state (GeneratorEMA): restored now if registered, or when a hook registers it later.
+  auto restore_extra = [dir, device](const std::string& name, torch::nn::Module& m) {
+    const fs::path file = dir / detail::extra_state_file(name);
+    if (!fs::exists(file)) return false;
+    auto archive = detail::open_module_archive(m, file, device);
+    detail::load_file(file, [&] { m.load(archive); });
+    return true;
+  };
+  for (const auto& [name, module] : ctx.checkpoint_state()) restore_extra(name, *module);
+  ctx.set_extra_state_source(restore_extra);
 }
 
 /// The checkpoint directories under `root`, newest first: the one `latest` names, then every

@@ -117,6 +117,33 @@ class BufferGuard {
   std::vector<torch::Tensor> saved_;
 };
 
+/// Copies `replacement` (one tensor per parameter of `m`, or none) into `m`'s parameters for
+/// its lifetime, and the originals back afterwards, even on an exception.
+class ParameterSwap {
+ public:
+  ParameterSwap(torch::nn::Module& m, std::vector<torch::Tensor> replacement) {
+    if (replacement.empty()) return;
+    params_ = m.parameters();
+    GANCRAFT_CHECK(replacement.size() == params_.size(), ShapeError, "sampling parameters: ",
+                   replacement.size(), " tensors for a generator with ", params_.size(), " parameters");
+    torch::NoGradGuard no_grad;
+    saved_.reserve(params_.size());
+    for (size_t i = 0; i < params_.size(); ++i) {
+      saved_.push_back(params_[i].detach().clone());
+      params_[i].detach().copy_(replacement[i]);
+    }
+  }
+  ~ParameterSwap() {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < saved_.size(); ++i) params_[i].detach().copy_(saved_[i]);
+  }
+  ParameterSwap(const ParameterSwap&) = delete;
+  ParameterSwap& operator=(const ParameterSwap&) = delete;
+
+ private:
+  std::vector<torch::Tensor> params_, saved_;
+};
+
 /// `ds.get(i).data` and `ds.size()`: a map-style `torch::data` dataset.
 template <class Ds>
 concept map_dataset = requires(Ds& ds, size_t i) {
@@ -398,6 +425,8 @@ class Trainer final : public TrainingContext {
     // A generator that draws random numbers (dropout, noise injection) must not move the global
     // stream that training and checkpoints use.
     detail::GlobalGeneratorGuard global_rng;
+    // Averaged weights (GeneratorEMA) stand in for G's own, which are put back afterwards.
+    detail::ParameterSwap swap(m, sampling_parameters());
     if (options_.sample_mode() == SampleMode::Eval) {
       m.eval();
       return g_->forward(z.to(options_.device()));

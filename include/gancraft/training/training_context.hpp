@@ -6,7 +6,13 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace gancraft {
 
@@ -29,6 +35,49 @@ class TrainingContext {
   virtual LoopState loop_state() = 0;
   /// Puts the loop back into `state` (used when a checkpoint is restored).
   virtual void restore_loop_state(const LoopState& state) = 0;
+
+  /// Extra state for checkpoints: `module`'s parameters and buffers are saved as
+  /// `extra-<name>.pt` in every checkpoint and restored with it (`hooks::GeneratorEMA`'s averaged
+  /// weights use this). Hooks register in `on_train_begin`, after `resume`: a module registered
+  /// then is restored at once from the checkpoint loaded last, if that holds it. Returns whether
+  /// it was restored. Registering a name again with another module replaces it; with the same
+  /// module it changes nothing.
+  bool add_checkpoint_state(const std::string& name, std::shared_ptr<torch::nn::Module> module) {
+    for (auto& [n, m] : extra_state_) {
+      if (n != name) continue;
+      if (m == module) return false;  // the same module again (a second fit): already current
+      m = module;
+      return restore_extra_state_ && restore_extra_state_(name, *module);
+    }
+    extra_state_.emplace_back(name, module);
+    return restore_extra_state_ && restore_extra_state_(name, *module);
+  }
+  /// The modules registered with `add_checkpoint_state`, in order.
+  const std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>>& checkpoint_state() const {
+    return extra_state_;
+  }
+  /// Set by `load_checkpoint`: how to restore a module registered later from that checkpoint.
+  void set_extra_state_source(std::function<bool(const std::string&, torch::nn::Module&)> restore) {
+    restore_extra_state_ = std::move(restore);
+  }
+
+  /// Tensors that `generate` (and so `sample` and the sample grids) uses in place of G's
+  /// parameters, one per entry of `generator_module().parameters()`; empty: G's own.
+  /// `hooks::GeneratorEMA` points it at the averaged weights.
+  void set_sampling_parameters(std::function<std::vector<torch::Tensor>()> parameters) {
+    sampling_parameters_ = std::move(parameters);
+  }
+
+ protected:
+  /// The replacement parameters for sampling, or none.
+  std::vector<torch::Tensor> sampling_parameters() const {
+    return sampling_parameters_ ? sampling_parameters_() : std::vector<torch::Tensor>{};
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> extra_state_;
+  std::function<bool(const std::string&, torch::nn::Module&)> restore_extra_state_;
+  std::function<std::vector<torch::Tensor>()> sampling_parameters_;
 };
 
 }  // namespace gancraft
