@@ -1,5 +1,7 @@
-// Data-parallel training: 2 ranks on 127.0.0.1 against one process, resuming across world
-// sizes, and what the others do when a rank dies or freezes.
+// Data-parallel training: 2 ranks on 127.0.0.1 against one process (also with a gradient
+// penalty, small buckets and BatchNorm), resuming across world sizes, ranks that do not agree
+// at the start, stopping together on a signal, and what the others do when a rank dies or
+// freezes.
 #include "spawn.hpp"
 
 #include "../support/test_support.hpp"
@@ -29,12 +31,16 @@ int run_single(const std::vector<std::string>& args) {
   return gancraft::test::wait_bounded(pid);
 }
 
-/// Runs `ranks` dist_worker ranks through the launcher's library code; its exit code.
-int run_ranks(int64_t ranks, const std::vector<std::string>& args) {
+/// Runs `ranks` dist_worker ranks through the launcher's library code; its exit code. With
+/// `all_finish`, a failed rank does not make the launcher stop the others (each rank's own
+/// error is what the test reads).
+int run_ranks(int64_t ranks, const std::vector<std::string>& args, bool all_finish = false) {
   gt::LaunchOptions o;
   o.nproc = ranks;
   o.master_port = gancraft::test::free_port();
   o.timeout_s = 60;
+  if (all_finish) o.settle_s = 120;  // returns as soon as all have exited
+  if (all_finish) o.communication_error_code = 1;
   o.command = {GANCRAFT_DIST_WORKER, "--dp", "1"};
   o.command.insert(o.command.end(), args.begin(), args.end());
   return gt::launch(o);
@@ -99,6 +105,76 @@ TEST_CASE("two ranks on 127.0.0.1 train exactly like one process on the same glo
   CHECK(std::abs(two["g_loss"].get<double>() - one["g_loss"].get<double>()) <= 1e-5);
 }
 
+TEST_CASE("2 ranks equal one process also with a gradient penalty or small buckets and agree with BatchNorm") {
+  const fs::path dir = gancraft::test::fresh_dir("dist/variants");
+  SECTION("WGAN-GP: the interpolation weights are drawn for the whole batch, as one process does") {
+    // Without that, each rank would draw B/2 weights (the same ones on both ranks) and the
+    // training stream would advance by B/2 instead of B, so the noise would differ too.
+    REQUIRE(run_single({"--out", (dir / "gp").string(), "--steps", "12", "--loss", "wgan-gp"}) == 0);
+    REQUIRE(run_ranks(2, {"--out", (dir / "gp").string(), "--steps", "12", "--loss", "wgan-gp"}) == 0);
+    const auto rank0 = load_weights(dir / "gp" / "weights-rank0.pt");
+    CHECK(identical(rank0, load_weights(dir / "gp" / "weights-rank1.pt")));
+    CHECK(max_abs_diff(rank0, load_weights(dir / "gp" / "weights-single.pt")) <= 1e-5);
+  }
+  SECTION("buckets of 64 bytes: every tensor split across many messages") {
+    REQUIRE(run_single({"--out", (dir / "buckets").string(), "--steps", "12"}) == 0);
+    REQUIRE(run_ranks(2, {"--out", (dir / "buckets").string(), "--steps", "12", "--bucket-bytes", "64"}) == 0);
+    const auto rank0 = load_weights(dir / "buckets" / "weights-rank0.pt");
+    CHECK(identical(rank0, load_weights(dir / "buckets" / "weights-rank1.pt")));
+    CHECK(max_abs_diff(rank0, load_weights(dir / "buckets" / "weights-single.pt")) <= 1e-5);
+  }
+  SECTION("BatchNorm in G: running statistics averaged, so the ranks hold the same buffers") {
+    REQUIRE(run_ranks(2, {"--out", (dir / "bn").string(), "--steps", "8", "--batchnorm", "1"}) == 0);
+    CHECK(identical(load_weights(dir / "bn" / "weights-rank0.pt"), load_weights(dir / "bn" / "weights-rank1.pt")));
+    // The check has teeth: each rank's own statistics differ (its half of every batch).
+    REQUIRE(run_ranks(2, {"--out", (dir / "bn-own").string(), "--steps", "8", "--batchnorm", "1",
+                          "--average-buffers", "0"}) == 0);
+    CHECK_FALSE(identical(load_weights(dir / "bn-own" / "weights-rank0.pt"),
+                          load_weights(dir / "bn-own" / "weights-rank1.pt")));
+  }
+}
+
+TEST_CASE("ranks that do not start from the same state stop with an error naming both values") {
+  const fs::path dir = gancraft::test::fresh_dir("dist/mismatch");
+  SECTION("one rank did not read the checkpoint") {
+    REQUIRE(run_single({"--out", (dir / "first").string(), "--steps", "6", "--checkpoints",
+                        (dir / "ckpt").string()}) == 0);
+    CHECK(run_ranks(2, {"--out", (dir / "resume").string(), "--steps", "12", "--resume",
+                        (dir / "ckpt").string(), "--resume-rank", "0"}, true) != 0);
+    for (const char* rank : {"rank0", "rank1"}) {
+      const std::string message = gancraft::test::read_bytes(dir / "resume" / (std::string("error-") + rank + ".txt"));
+      INFO(rank << ": " << message);
+      CHECK(message.find("rank 1 is at step 0, rank 0 at 6; every rank must read the checkpoint") !=
+            std::string::npos);
+    }
+  }
+  SECTION("another seed on one rank") {
+    CHECK(run_ranks(2, {"--out", (dir / "seed").string(), "--steps", "4", "--seed-rank", "1"}, true) != 0);
+    const std::string message = gancraft::test::read_bytes(dir / "seed" / "error-rank0.txt");
+    INFO(message);
+    CHECK(message.find("rank 1's training random stream differs from rank 0's") != std::string::npos);
+    CHECK(message.find("same TrainerOptions::seed") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "seed" / "weights-rank0.pt"));
+  }
+}
+
+TEST_CASE("a stop signal to one rank stops all ranks after the same step and rank 0 checkpoints it") {
+  const fs::path dir = gancraft::test::fresh_dir("dist/signal");
+  // Rank 1 alone gets SIGTERM at step 5 (as when the signals of a launcher land one step apart).
+  REQUIRE(run_ranks(2, {"--out", dir.string(), "--steps", "1000", "--checkpoints", (dir / "ckpt").string(),
+                        "--die-rank", "1", "--die-at", "5", "--die-signal", "TERM"}) == 0);
+  const std::string end0 = gancraft::test::read_bytes(dir / "end-rank0.txt");
+  const std::string end1 = gancraft::test::read_bytes(dir / "end-rank1.txt");
+  INFO(end0 << end1);
+  CHECK(end0 == end1);
+  CHECK(end0.find(" interrupted") != std::string::npos);
+  const int64_t step = std::stoll(end0);
+  CHECK(step >= 5);
+  CHECK(step < 1000);
+  CHECK(fs::is_directory(dir / "ckpt" / gancraft::detail::step_dir_name(step)));
+  CHECK(identical(load_weights(dir / "weights-rank0.pt"), load_weights(dir / "weights-rank1.pt")));
+}
+
 TEST_CASE("a checkpoint written by 2 ranks resumes on 2 bit for bit, on 1, and one written by 1 resumes on 2") {
   const fs::path dir = gancraft::test::fresh_dir("dist/resume");
   // Reference: one process, 12 steps straight, checkpoints at 6 and 12.
@@ -151,7 +227,7 @@ TEST_CASE("when a rank dies or stops answering, the others exit with a Communica
 
   REQUIRE(status0 != -1);  // rank 0 ended by itself
   CHECK(WIFEXITED(status0));
-  CHECK(WEXITSTATUS(status0) == 1);
+  CHECK(WEXITSTATUS(status0) == gd::kCommunicationErrorExitCode);
   const std::string message = gancraft::test::read_bytes(dir / "error-rank0.txt");
   INFO(message);
   CHECK(message.find("rank 0 of 2") != std::string::npos);

@@ -1,23 +1,84 @@
-// `gancraft launch`: the rank environment, failure handling, and `gancraft train` under it.
+// `gancraft launch`: the rank environment, failure handling (which rank it blames, signals,
+// its own death), and `gancraft train` under it.
 #include "spawn.hpp"
 
 #include "../support/test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace gt = gancraft::tools;
+
+TEST_CASE("gancraft launch blames a rank that failed otherwise over one that lost its peer") {
+  gt::LaunchOptions o;
+  o.nproc = 2;
+  o.master_port = gancraft::test::free_port();
+  SECTION("the communication error is seen first") {
+    // Rank 0 exits with the communication-error code at once; rank 1, the cause, is killed a
+    // moment later, within the settle period (generous here; it ends when both have exited).
+    o.settle_s = 120;
+    o.command = {"sh", "-c", "if [ \"$RANK\" = 1 ]; then sleep 0.3; kill -9 $$; fi; exit 3"};
+    std::ostringstream err;
+    CHECK(gt::launch(o, err) == 128 + 9);
+    INFO(err.str());
+    CHECK(err.str().find("rank 1 (local rank 1") != std::string::npos);
+    CHECK(err.str().find("was killed by signal SIGKILL (9)") != std::string::npos);
+    CHECK(err.str().find("rank 0 also exited, with code 3 (communication with another rank failed)") !=
+          std::string::npos);
+  }
+  SECTION("only communication errors: the first is named once the others have exited") {
+    o.command = {"sh", "-c", "exit 3"};
+    std::ostringstream err;
+    CHECK(gt::launch(o, err) == 3);
+    INFO(err.str());
+    CHECK(err.str().find("exited with code 3") != std::string::npos);
+  }
+#ifdef GANCRAFT_DIST_WORKER
+  SECTION("real ranks: rank 1 is killed during training, rank 0 fails to communicate") {
+    const std::filesystem::path dir = gancraft::test::fresh_dir("launch/blame");
+    o.timeout_s = 60;
+    o.command = {GANCRAFT_DIST_WORKER, "--dp", "1", "--out", dir.string(), "--steps", "1000",
+                 "--die-rank", "1", "--die-at", "3", "--die-signal", "KILL"};
+    std::ostringstream err;
+    CHECK(gt::launch(o, err) == 128 + 9);
+    INFO(err.str());
+    CHECK(err.str().find("rank 1 (local rank 1") != std::string::npos);
+    CHECK(err.str().find("was killed by signal SIGKILL (9)") != std::string::npos);
+  }
+#endif
+}
 
 #ifdef GANCRAFT_CLI  // defined when the tool is built (GANCRAFT_BUILD_TOOLS)
 
 #include <nlohmann/json.hpp>
 
-#include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <string>
 
 namespace fs = std::filesystem;
 using gancraft::test::shell;
 
 namespace {
+
+/// Waits until `file` exists; false after a minute (a broken test, not a speed check).
+bool wait_for(const fs::path& file) {
+  for (int i = 0; i < 3000 && !fs::exists(file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return fs::exists(file);
+}
+
+/// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
+bool ended(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return close == std::string::npos || (close + 2 < line.size() && line[close + 2] == 'Z');
+}
 
 std::string launch_prefix() {
   return std::string(GANCRAFT_CLI) + " launch --nproc 2 --master-port " +
@@ -73,6 +134,51 @@ TEST_CASE("gancraft launch stops the other ranks and names the one that failed")
     run = shell(std::string(GANCRAFT_CLI) + " launch --nproc 2 --node-rank 1 -- true", dir / "args3.txt");
     CHECK(run.rc == 1);
     CHECK(run.out.find("--node-rank must be in [0, --nnodes = 1), got 1") != std::string::npos);
+    // Several machines with the default loopback master: each would wait for itself.
+    run = shell(std::string(GANCRAFT_CLI) + " launch --nproc 2 --nnodes 2 --node-rank 1 -- true", dir / "args4.txt");
+    CHECK(run.rc == 1);
+    CHECK(run.out.find("--nnodes 2 needs --master-addr set to the address of rank 0's machine") != std::string::npos);
+  }
+}
+
+TEST_CASE("gancraft launch passes SIGHUP on as SIGTERM, which gancraft train handles") {
+  const fs::path dir = gancraft::test::fresh_dir("launch/sighup");
+  const std::string d = dir.string();
+  const pid_t launcher = gt::spawn(
+      {GANCRAFT_CLI, "launch", "--nproc", "2", "--master-port", std::to_string(gancraft::test::free_port()), "--",
+       "sh", "-c",
+       "trap 'echo TERM > " + d + "/got-$RANK; exit 0' TERM; trap 'echo HUP > " + d + "/got-$RANK; exit 0' HUP; "
+       "touch " + d + "/ready-$RANK; while :; do sleep 1; done"},
+      {});
+  REQUIRE(wait_for(dir / "ready-0"));
+  REQUIRE(wait_for(dir / "ready-1"));
+  ::kill(launcher, SIGHUP);
+  const int status = gancraft::test::wait_bounded(launcher);
+  REQUIRE(status != -1);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGHUP);
+  CHECK(gancraft::test::read_bytes(dir / "got-0") == "TERM\n");
+  CHECK(gancraft::test::read_bytes(dir / "got-1") == "TERM\n");
+}
+
+TEST_CASE("the ranks end when gancraft launch is killed") {
+  const fs::path dir = gancraft::test::fresh_dir("launch/orphans");
+  const std::string d = dir.string();
+  const pid_t launcher = gt::spawn(
+      {GANCRAFT_CLI, "launch", "--nproc", "2", "--master-port", std::to_string(gancraft::test::free_port()), "--",
+       "sh", "-c", "echo $$ > " + d + "/pid-$RANK.tmp && mv " + d + "/pid-$RANK.tmp " + d + "/pid-$RANK; exec sleep 600"},
+      {});
+  REQUIRE(wait_for(dir / "pid-0"));
+  REQUIRE(wait_for(dir / "pid-1"));
+  std::vector<pid_t> ranks;
+  for (const char* f : {"pid-0", "pid-1"}) ranks.push_back(std::stoi(gancraft::test::read_bytes(dir / f)));
+  ::kill(launcher, SIGKILL);  // no chance to stop its ranks itself
+  ::waitpid(launcher, nullptr, 0);
+  for (const pid_t pid : ranks) {
+    bool gone = false;
+    for (int i = 0; i < 3000 && !(gone = ended(pid)); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(gone);
+    if (!gone) ::kill(pid, SIGKILL);  // do not leave a broken test's processes behind
   }
 }
 

@@ -8,16 +8,44 @@
 #include <gancraft/distributed/process_group.hpp>
 #include <gancraft/training/alternating_policy.hpp>
 #include <gancraft/training/batch_shard.hpp>
+#include <gancraft/training/loop_state.hpp>
+#include <gancraft/training/signal_stop.hpp>
 #include <gancraft/training/training_context.hpp>
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace gancraft::distributed {
+
+/// The ranks of a data-parallel job do not start from the same training state: one did not
+/// read the checkpoint the others read, or they were given different seeds or data.
+class RankMismatchError : public Error {
+ public:
+  using Error::Error;
+};
+
+namespace detail {
+
+/// FNV-1a (64 bits) of a tensor's bytes: a fingerprint of a generator state, to compare
+/// states across ranks without sending them.
+inline int64_t fingerprint(const torch::Tensor& t) {
+  const torch::Tensor bytes = t.contiguous().cpu();
+  const auto* p = static_cast<const unsigned char*>(bytes.data_ptr());
+  const size_t n = static_cast<size_t>(bytes.numel()) * bytes.element_size();
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  int64_t out = 0;
+  std::memcpy(&out, &h, sizeof out);
+  return out;
+}
+
+}  // namespace detail
 
 /// A `Trainer` policy that trains one model on several processes (Li et al. 2020, "PyTorch
 /// Distributed: Experiences on Accelerating Data Parallel Training", arXiv:2006.15704, describe
@@ -29,13 +57,18 @@ namespace gancraft::distributed {
 ///    by the world size `W`. With the same seed on every rank, the data order and the random
 ///    streams stay identical on all ranks and do not depend on `W`.
 /// 2. Start: at the first step of each `fit` (and after anything else changed the step, such as
-///    a rollback), G's and D's parameters and buffers are broadcast from rank 0.
+///    a rollback), the ranks check that they agree on the step, the position in the data and
+///    the training stream (`RankMismatchError` names the rank that differs, on every rank),
+///    then G's and D's parameters and buffers are broadcast from rank 0.
 /// 3. Gradients: after each backward pass, before the optimizer step, the network's gradients
 ///    are averaged across ranks in flat buckets (`DataParallelOptions::bucket_bytes`). For
 ///    losses that are means over the batch this is the gradient of the whole batch, so every
 ///    rank applies the same update as a single process trained on the global batches.
 /// 4. BatchNorm: see `DataParallelOptions::average_buffers`.
 /// 5. Reports: see `DataParallelOptions::average_losses`.
+/// 6. Stopping on a signal (`TrainerOptions::stop_on_signal`): each rank's stop request travels
+///    with G's gradients, and `should_stop` gives every rank the same answer, so all ranks stop
+///    after the same step even when only one received the signal.
 ///
 /// Each rank must build the same model, loss, options (same seed) and hooks; wrap hooks that
 /// write files in `RankZeroOnly`. A rank that fails or vanishes makes the others throw
@@ -65,7 +98,12 @@ class DataParallel {
   /// @tparam NextReal a callable returning the next real batch
   template <class T, class NextReal>
   StepLosses run_step(T& trainer, NextReal&& next_real, bool read_losses) {
-    if (!synced_step_ || *synced_step_ != trainer.step()) broadcast_from_rank_zero(trainer);
+    device_ = trainer.options().device();
+    if (!synced_step_ || *synced_step_ != trainer.step()) {
+      check_ranks_agree(trainer);
+      broadcast_from_rank_zero(trainer);
+    }
+    stop_exchanged_ = false;
     StepLosses out = inner_.run_step(trainer, std::forward<NextReal>(next_real), read_losses);
     if (read_losses && options_.average_losses()) average_losses(out);
     synced_step_ = trainer.step() + 1;  // what the trainer's counter will be at the next call
@@ -74,7 +112,9 @@ class DataParallel {
 
   /// Averages `network`'s gradients across ranks (called by the trainer after each backward
   /// pass). After the generator's, also G's and D's floating-point buffers (`average_buffers`):
-  /// by then every forward pass of the step, which is what changes BatchNorm statistics, is done.
+  /// by then every forward pass of the step, which is what changes BatchNorm statistics, is done;
+  /// and, with `TrainerOptions::stop_on_signal`, one number saying whether this rank was asked
+  /// to stop (its maximum over the ranks is what `should_stop` answers).
   void before_optimizer_step(TrainingContext& ctx, torch::nn::Module& network) {
     if (!group_.distributed()) return;
     std::vector<torch::Tensor> tensors;
@@ -87,9 +127,45 @@ class DataParallel {
       for (auto* m : {&ctx.generator_module(), &ctx.discriminator_module()})
         for (const auto& b : m->buffers())
           if (b.is_floating_point()) tensors.push_back(b);
+    torch::Tensor stop_flag;
+    if (generator && ctx.options().stop_on_signal()) {
+      // Same dtype and device as G's gradients, so it rides in their last bucket.
+      const auto like = tensors.empty() ? torch::TensorOptions().device(ctx.options().device())
+                                        : tensors.front().options();
+      stop_flag = torch::full({1}, local_stop_requested() ? 1.0 : 0.0, like);
+      tensors.push_back(stop_flag);
+    }
     all_reduce_mean(group_, tensors,
                     generator ? "generator gradients" : "discriminator gradients",
                     options_.bucket_bytes());
+    if (stop_flag.defined()) {
+      // The mean is above 0 exactly when some rank sent 1 (a max). One host read per step,
+      // and only with stop_on_signal: every rank must know before the step ends.
+      collective_stop_ = stop_flag.item<double>() > 0.0;
+      stop_exchanged_ = true;
+    }
+  }
+
+  /// Whether every rank should stop after this step (asked by the trainer after each step when
+  /// `TrainerOptions::stop_on_signal` is on): true when any rank had a stop request when G's
+  /// gradients were exchanged, on all ranks alike. A request this rank receives later
+  /// (`local`, or a signal that arrives after the exchange) is sent with the next step's, so
+  /// the job stops one step later, still together. A step without a generator update (a
+  /// custom schedule) exchanges the requests here, in one small message.
+  bool should_stop(bool local) {
+    if (!group_.distributed()) return local;
+    pending_stop_ = pending_stop_ || local;
+    if (!stop_exchanged_) {
+      torch::Tensor flag = torch::full({1}, local_stop_requested() ? 1.0 : 0.0,
+                                       torch::TensorOptions().device(device_));
+      all_reduce_mean(group_, {flag}, "the stop requests", options_.bucket_bytes());
+      collective_stop_ = flag.item<double>() > 0.0;
+    }
+    stop_exchanged_ = false;
+    const bool stop = collective_stop_;
+    collective_stop_ = false;
+    if (stop) pending_stop_ = false;  // answered; a later fit starts without it
+    return stop;
   }
 
   const ProcessGroup& group() const { return group_; }           ///< the ranks
@@ -97,6 +173,51 @@ class DataParallel {
   Inner& inner() { return inner_; }                               ///< the schedule
 
  private:
+  /// This rank has a stop request: one passed to `should_stop`, or a stop signal since `fit`
+  /// began (the flag `SignalStop` sets; it is only read with `stop_on_signal`).
+  bool local_stop_requested() const {
+    return pending_stop_ || ::gancraft::detail::stop_signal_raised != 0;
+  }
+
+  /// Throws `RankMismatchError`, on every rank, when a rank's step, position in the data or
+  /// training stream differs from rank 0's: it did not resume from the same checkpoint, or has
+  /// another seed. Without this a rank that missed the checkpoint would silently train from
+  /// step 0 on rank 0's broadcast weights but with its own data order and noise.
+  void check_ranks_agree(TrainingContext& ctx) {
+    if (!group_.distributed()) return;
+    GANCRAFT_CHECK(group_.backend() != "nccl" || device_.is_cuda(), OptionError,
+                   "DataParallel: the process group uses NCCL, which carries CUDA tensors only, "
+                   "but TrainerOptions::device is ", device_,
+                   "; train on torch::Device(torch::kCUDA, group.local_rank()), or create the "
+                   "group with .backend(Backend::Gloo)");
+    const LoopState s = ctx.loop_state();
+    torch::Tensor mine =
+        torch::tensor({s.step, s.epoch, s.data_position, detail::fingerprint(s.training_rng)}, torch::kLong)
+            .to(device_);
+    std::vector<std::vector<torch::Tensor>> all(1);
+    for (int64_t r = 0; r < group_.world_size(); ++r) all[0].push_back(torch::empty_like(mine));
+    std::vector<torch::Tensor> input{mine};
+    detail::communicate(group_.options(), "all-gather of the ranks' training states",
+                        [&] { group_.c10d().allgather(all, input)->wait(); });
+    const torch::Tensor zero = all[0][0].cpu();
+    const int64_t* z = zero.data_ptr<int64_t>();
+    for (int64_t r = 1; r < group_.world_size(); ++r) {
+      const torch::Tensor other = all[0][static_cast<size_t>(r)].cpu();
+      const int64_t* o = other.data_ptr<int64_t>();
+      GANCRAFT_CHECK(o[0] == z[0], distributed::RankMismatchError, "DataParallel: rank ", r,
+                     " is at step ", o[0], ", rank 0 at ", z[0],
+                     "; every rank must read the checkpoint (resume) before fit");
+      GANCRAFT_CHECK(o[1] == z[1] && o[2] == z[2], distributed::RankMismatchError,
+                     "DataParallel: rank ", r, " is at sample ", o[2], " of epoch ", o[1],
+                     " of the data, rank 0 at sample ", z[2], " of epoch ", z[1],
+                     "; every rank must read the same checkpoint and data");
+      GANCRAFT_CHECK(o[3] == z[3], distributed::RankMismatchError, "DataParallel: rank ", r,
+                     "'s training random stream differs from rank 0's at step ", z[0],
+                     " (state fingerprints ", o[3], " and ", z[3],
+                     "); every rank needs the same TrainerOptions::seed and the same checkpoint");
+    }
+  }
+
   void broadcast_from_rank_zero(TrainingContext& ctx) {
     std::vector<torch::Tensor> tensors;
     for (auto* m : {&ctx.generator_module(), &ctx.discriminator_module()}) {
@@ -123,6 +244,10 @@ class DataParallel {
   DataParallelOptions options_;
   Inner inner_;
   std::optional<int64_t> synced_step_;
+  torch::Device device_ = torch::kCPU;  // the trainer's, for the small messages
+  bool pending_stop_ = false;           // a stop request not yet answered
+  bool stop_exchanged_ = false;         // this step's G exchange carried the requests
+  bool collective_stop_ = false;        // what that exchange said
 };
 
 }  // namespace gancraft::distributed
