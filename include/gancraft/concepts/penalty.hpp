@@ -17,7 +17,10 @@ using DiscriminatorFn = std::function<torch::Tensor(const torch::Tensor&)>;
 /// A type `P` models `Penalty` when it has
 /// `torch::Tensor penalty(const DiscriminatorFn& d, const torch::Tensor& real, const torch::Tensor& fake)`
 /// returning a scalar that the trainer adds to the discriminator loss and back-propagates.
-/// Random draws must come from `gancraft::training_generator()` so runs repeat for a seed.
+/// Random draws must come from `gancraft::training_generator()` so runs repeat for a seed; a
+/// penalty that draws one number per sample should draw them for the whole batch and keep
+/// this process's rows (`gancraft::training_shard()`), so that data-parallel runs match one
+/// process.
 template <class P>
 concept Penalty =
     requires(P& p, const DiscriminatorFn& d, const torch::Tensor& real, const torch::Tensor& fake) {
