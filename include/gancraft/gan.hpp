@@ -46,6 +46,7 @@
 #include <gancraft/nn/spectral_norm.hpp>
 
 #include <gancraft/models/dcgan.hpp>
+#include <gancraft/models/sngan.hpp>
 #include <gancraft/models/fashion_mnist_classifier.hpp>
 #include <gancraft/models/mlp.hpp>
 
