@@ -303,36 +303,58 @@ class Trainer final : public TrainingContext {
     return generate(torch::randn({n, options_.latent_dim()}, sample_gen_));
   }
 
-  /// One discriminator update on `real`; fakes come from fresh noise.
+  /// One discriminator update on `real`; fakes come from fresh noise. With
+  /// `TrainerOptions::accumulation` k the batch is processed in k micro-batches; with
+  /// `penalty_every` k the penalties are added on every k-th update only, weighted by k.
   DiscriminatorStepResult discriminator_step(const torch::Tensor& real) {
     const int64_t n = real.size(0);
-    torch::Tensor fake;
-    {
-      torch::NoGradGuard no_grad;  // D's update needs no graph through G
-      fake = g_->forward(noise(n));
-    }
-    torch::Tensor real_scores = d_->forward(real).reshape({-1});
-    torch::Tensor fake_scores = d_->forward(fake).reshape({-1});
-    torch::Tensor loss = loss_.discriminator_loss(real_scores, fake_scores);
-    torch::Tensor total = loss;
-    torch::Tensor penalty;
-    if constexpr (detail::has_penalty<L>) {
-      DiscriminatorFn critic = [this](const torch::Tensor& x) {
-        return d_->forward(x).reshape({-1});
-      };
-      penalty = loss_.penalty(critic, real, fake);
-      total = total + penalty;
-    }
+    const int64_t parts = micro_batches(n);
+    torch::Tensor all_noise = noise(n);
+    ++d_updates_;
+    const int64_t lazy = options_.penalty_every();
+    GANCRAFT_CHECK(lazy >= 1, OptionError, "TrainerOptions::penalty_every must be >= 1, got ", lazy);
+    const bool with_penalty = d_updates_ % lazy == 0;
     // Dropping the gradients (set to none) spares a fill; every parameter receives a new one.
     detail::module_of(d_).zero_grad(/*set_to_none=*/true);
-    total.backward();
+    torch::Tensor loss_sum, penalty_sum;
+    std::vector<torch::Tensor> real_parts, fake_parts;
+    for (int64_t i = 0; i < parts; ++i) {
+      const torch::Tensor r = parts == 1 ? real : real.chunk(parts)[i];
+      torch::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;  // D's update needs no graph through G
+        fake = g_->forward(parts == 1 ? all_noise : all_noise.chunk(parts)[i]);
+      }
+      torch::Tensor real_scores = d_->forward(r).reshape({-1});
+      torch::Tensor fake_scores = d_->forward(fake).reshape({-1});
+      torch::Tensor loss = loss_.discriminator_loss(real_scores, fake_scores);
+      torch::Tensor total = loss;
+      if constexpr (detail::has_penalty<L>) {
+        if (with_penalty) {
+          DiscriminatorFn critic = [this](const torch::Tensor& x) {
+            return d_->forward(x).reshape({-1});
+          };
+          torch::Tensor penalty = loss_.penalty(critic, r, fake) * static_cast<double>(lazy);
+          total = total + penalty;
+          penalty_sum = penalty_sum.defined() ? penalty_sum + penalty.detach() : penalty.detach();
+        }
+      }
+      (parts == 1 ? total : total / static_cast<double>(parts)).backward();
+      loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
+      real_parts.push_back(real_scores.detach());
+      fake_parts.push_back(fake_scores.detach());
+    }
     gradients_ready(detail::module_of(d_));
+    clip(detail::module_of(d_));
     d_opt_->step();
     if constexpr (detail::has_relativistic_generator_loss<L>) last_real_ = real;
     for (auto& h : hooks_)
       if (h.on_discriminator_step_end) h.on_discriminator_step_end(*this);
-    return {loss.detach(), penalty.defined() ? penalty.detach() : penalty, real_scores.detach(),
-            fake_scores.detach()};
+    const double scale = 1.0 / static_cast<double>(parts);
+    return {parts == 1 ? loss_sum : loss_sum * scale,
+            penalty_sum.defined() ? (parts == 1 ? penalty_sum : penalty_sum * scale) : penalty_sum,
+            parts == 1 ? real_parts[0] : torch::cat(real_parts),
+            parts == 1 ? fake_parts[0] : torch::cat(fake_parts)};
   }
 
   /// One generator update on a batch of `batch_size` fresh latents (this process's part of
@@ -340,26 +362,33 @@ class Trainer final : public TrainingContext {
   torch::Tensor generator_step() {
     detail::FrozenParameters frozen(d_->parameters());
     const int64_t n = options_.batch_size() / shard().count;
-    torch::Tensor fake_scores = d_->forward(g_->forward(noise(n))).reshape({-1});
-    torch::Tensor loss;
+    const int64_t parts = micro_batches(n);
+    torch::Tensor all_noise = noise(n);
+    torch::Tensor all_real_scores;
     if constexpr (detail::has_relativistic_generator_loss<L>) {
       GANCRAFT_CHECK(last_real_.defined(), OptionError,
                      "generator_step: a relativistic loss needs a real batch; run "
                      "discriminator_step first");
-      torch::Tensor real_scores;
-      {
-        torch::NoGradGuard no_grad;
-        real_scores = d_->forward(last_real_).reshape({-1});
-      }
-      loss = loss_.generator_loss(fake_scores, real_scores);
-    } else {
-      loss = loss_.generator_loss(fake_scores);
+      torch::NoGradGuard no_grad;
+      all_real_scores = d_->forward(last_real_).reshape({-1});
     }
     detail::module_of(g_).zero_grad(/*set_to_none=*/true);
-    loss.backward();
+    torch::Tensor loss_sum;
+    for (int64_t i = 0; i < parts; ++i) {
+      torch::Tensor z = parts == 1 ? all_noise : all_noise.chunk(parts)[i];
+      torch::Tensor fake_scores = d_->forward(g_->forward(z)).reshape({-1});
+      torch::Tensor loss;
+      if constexpr (detail::has_relativistic_generator_loss<L>)
+        loss = loss_.generator_loss(fake_scores, parts == 1 ? all_real_scores : all_real_scores.chunk(parts)[i]);
+      else
+        loss = loss_.generator_loss(fake_scores);
+      (parts == 1 ? loss : loss / static_cast<double>(parts)).backward();
+      loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
+    }
     gradients_ready(detail::module_of(g_));
+    clip(detail::module_of(g_));
     g_opt_->step();
-    return loss.detach();
+    return parts == 1 ? loss_sum : loss_sum / static_cast<double>(parts);
   }
 
   G& generator() { return g_; }                ///< the generator
@@ -407,6 +436,7 @@ class Trainer final : public TrainingContext {
     data_order_.position = s.data_position;
     data_order_.completed = s.epoch;
     step_ = s.step;
+    d_updates_ = s.step * options_.d_steps_per_g_step();  // checkpoints fall between steps
   }
 
   /// Restores the newest valid checkpoint under `path` (a checkpoint directory or a
@@ -464,6 +494,33 @@ class Trainer final : public TrainingContext {
     } else {
       return {};
     }
+  }
+
+  /// The number of micro-batches of a batch of `n` (`TrainerOptions::accumulation`), checked.
+  int64_t micro_batches(int64_t n) const {
+    const int64_t k = options_.accumulation();
+    GANCRAFT_CHECK(k >= 1 && n % k == 0, OptionError, "TrainerOptions::accumulation (", k,
+                   ") must be >= 1 and divide the batch of ", n, " samples");
+    return k;
+  }
+
+  /// `TrainerOptions::clip_grad_norm`: rescales `network`'s gradients to at most that norm.
+  void clip(torch::nn::Module& network) {
+    if (options_.clip_grad_norm() > 0)
+      torch::nn::utils::clip_grad_norm_(network.parameters(), options_.clip_grad_norm());
+  }
+
+  /// Moves both optimizers' rates from the schedule's factor of the previous update to this
+  /// one's, multiplicatively, so that changes made by others (`DivergenceGuard` lowering the
+  /// rates) persist and a resumed run, whose rates come from the checkpoint, continues exactly.
+  void apply_lr_schedule(int64_t step, int64_t total) {
+    const auto& sch = options_.lr_schedule();
+    if (sch.kind() == LrSchedule::Kind::Constant) return;
+    const double before = sch.factor(step - 1, total), now = sch.factor(step, total);
+    if (before == now) return;
+    for (auto* opt : {g_opt_.get(), d_opt_.get()})
+      for (auto& group : opt->param_groups())
+        group.options().set_lr(before > 0 ? group.options().get_lr() * (now / before) : 0.0);
   }
 
   /// Lets a gradient policy act between `network`'s backward pass and its optimizer step.
@@ -563,6 +620,7 @@ class Trainer final : public TrainingContext {
     detail::SignalStop signals(options_.stop_on_signal());
     while (step_ < total) {
       const bool read = losses_wanted(step_ + 1);
+      apply_lr_schedule(step_ + 1, total);
       StepLosses losses = policy_.run_step(*this, next_real, read);
       ++step_;
       const int64_t previous_epoch = report_epoch;
@@ -613,6 +671,7 @@ class Trainer final : public TrainingContext {
   torch::Tensor last_real_;
   detail::DataOrder data_order_;
   int64_t step_ = 0;
+  int64_t d_updates_ = 0;  // discriminator updates done (for penalty_every)
   bool interrupted_ = false;
 };
 

@@ -2,6 +2,7 @@
 /// @file gancraft/training/trainer_options.hpp
 
 #include <gancraft/error.hpp>
+#include <gancraft/training/lr_schedule.hpp>
 #include <gancraft/training/optimizer_options.hpp>
 
 #include <torch/torch.h>
@@ -56,6 +57,19 @@ struct TrainerOptions {
   /// second signal ends the process at once. Off by default: gancraft installs no signal
   /// handler unless asked.
   TORCH_ARG(bool, stop_on_signal) = false;
+  /// Learning-rate schedule over generator updates (both optimizers).
+  TORCH_ARG(LrSchedule, lr_schedule) = LrSchedule::constant();
+  /// If > 0, each network's gradients are rescaled to at most this total L2 norm before its
+  /// optimizer step.
+  TORCH_ARG(double, clip_grad_norm) = 0.0;
+  /// Each update processes its batch in this many equal micro-batches, summing their gradients:
+  /// the same update up to rounding (BatchNorm aside, whose statistics become per micro-batch)
+  /// with a fraction of the activation memory. `batch_size` must be a multiple of it.
+  TORCH_ARG(int64_t, accumulation) = 1;
+  /// Lazy regularisation (Karras et al. 2020, StyleGAN2, arXiv:1912.04958): the loss's penalties
+  /// (R1, gradient penalty) are computed only on every k-th discriminator update and weighted
+  /// by k. 1: every update.
+  TORCH_ARG(int64_t, penalty_every) = 1;
 
   // TORCH_ARG leaves the access at private.
  public:
