@@ -109,6 +109,11 @@ inline TrainerOptions trainer_options(const json& c) {
       .device(torch::Device(t["device"].get<std::string>()))
       .g_optimizer(optimizer_options(t["g_optimizer"]))
       .d_optimizer(optimizer_options(t["d_optimizer"]))
+      .lr_schedule(t["lr_schedule"] == "linear" ? LrSchedule::linear(t["lr_decay_start"].get<int64_t>())
+                                                : LrSchedule::constant())
+      .clip_grad_norm(t["clip_grad_norm"].get<double>())
+      .accumulation(t["accumulation"].get<int64_t>())
+      .penalty_every(t["penalty_every"].get<int64_t>())
       .stop_on_signal(true);
 }
 

@@ -89,7 +89,7 @@
 /// Ready-made training hooks: logging, progress, sample grids, checkpoints, divergence guard.
 
 /// @namespace gancraft::models
-/// Reference generators and discriminators (DCGAN, MLP) with their options.
+/// Reference generators and discriminators (DCGAN, SNGAN ResNet, MLP, the FD-FMNIST classifier) with their options.
 
 /// @namespace gancraft::data
 /// Datasets (MNIST, CIFAR-10, image folders, a 2-D Gaussian mixture) and splitting.

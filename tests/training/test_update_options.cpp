@@ -43,9 +43,9 @@ TEST_CASE("accumulation over micro-batches makes the same updates as the whole b
   auto c = whole.discriminator()->parameters(), d = micro.discriminator()->parameters();
   for (size_t i = 0; i < c.size(); ++i) CHECK(torch::allclose(c[i], d[i], 1e-5, 1e-6));
   CHECK_FALSE(torch::equal(a[0], plain_generator()->parameters()[0]));
-  auto bad = make(5);  // 32 is not a multiple of 5
-  CHECK_THAT(gancraft::test::error_message<gc::OptionError>([&] { bad.fit(ring_data()); }),
-             Catch::Contains("accumulation (5) must be >= 1 and divide the batch of 32"));
+  // 32 is not a multiple of 5: refused when the trainer is built.
+  CHECK_THAT(gancraft::test::error_message<gc::OptionError>([&] { make(5); }),
+             Catch::Contains("accumulation (5) must be >= 1 and divide batch_size (32)"));
 }
 
 TEST_CASE("clip_grad_norm bounds each network's gradient norm before its step", "[options]") {

@@ -14,7 +14,11 @@ namespace gancraft {
 /// gc::TrainerOptions().steps(100000).lr_schedule(gc::LrSchedule::linear(50000));  // decay to 0
 /// @endcode
 struct LrSchedule {
-  enum class Kind { Constant, Linear };
+  /// The shape of the schedule.
+  enum class Kind {
+    Constant,  ///< rates as set
+    Linear,    ///< linear decay from `start` to `end_factor` at the last update
+  };
   /// Constant or linear decay.
   TORCH_ARG(Kind, kind) = Kind::Constant;
   /// Linear: the generator update after which the decay begins.

@@ -90,6 +90,15 @@ struct TrainerOptions {
                    "TrainerOptions::epochs must be >= 0, got ", epochs().value_or(0));
     GANCRAFT_CHECK(!threads() || *threads() > 0, OptionError,
                    "TrainerOptions::threads must be > 0, got ", threads().value_or(0));
+    GANCRAFT_CHECK(accumulation() >= 1 && batch_size() % accumulation() == 0, OptionError,
+                   "TrainerOptions::accumulation (", accumulation(),
+                   ") must be >= 1 and divide batch_size (", batch_size(), ")");
+    GANCRAFT_CHECK(penalty_every() >= 1, OptionError,
+                   "TrainerOptions::penalty_every must be >= 1, got ", penalty_every());
+    GANCRAFT_CHECK(clip_grad_norm() >= 0, OptionError,
+                   "TrainerOptions::clip_grad_norm must be >= 0, got ", clip_grad_norm());
+    GANCRAFT_CHECK(lr_schedule().start() >= 0 && lr_schedule().end_factor() >= 0, OptionError,
+                   "TrainerOptions::lr_schedule: start and end_factor must be >= 0");
   }
 };
 
