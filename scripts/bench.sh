@@ -4,7 +4,9 @@
 # LibTorch loop and the same loop in Python; the BLAS's sgemm rate; 1 and 2 threads; BLAS
 # builds; compile time. Implementations alternate within each repetition; medians are reported.
 #
-#   scripts/bench.sh [--reps R] [--no-blas] [--no-compile] [--out FILE.jsonl]
+#   scripts/bench.sh [--reps R] [--no-blas] [--no-compile] [--out FILE.jsonl] [--smoke]
+#
+# --smoke runs every program for a few steps only: checks the script, measures nothing.
 #
 # Works on a fresh clone: installs what is missing (scripts/deps.sh) and builds the bench targets
 # in build-bench/. Take timings on a quiet machine: the script prints the load average.
@@ -16,12 +18,14 @@ reps=3
 blas=1
 compile=1
 out=
+smoke=0
 while (($#)); do
   case $1 in
     --reps) reps=$2; shift 2 ;;
     --no-blas) blas=0; shift ;;
     --no-compile) compile=0; shift ;;
     --out) out=$2; shift 2 ;;
+    --smoke) smoke=1; shift ;;
     *) echo "bench.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -67,12 +71,20 @@ with_threads() {  # with_threads N command...: the environment of "N threads" (N
 }
 
 note "bench: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk "BEGIN { exit !($load >= 0.5) }"; then
+  note "bench: WARNING: load average $load >= 0.5: another process is busy; 2-thread timings will be off"
+fi
 note "bench: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; results in $out"
 record load_before="$(cut -d' ' -f1 /proc/loadavg)" -- echo '{"bench": "machine", "impl": "-"}'
 
 # Steps per run: enough for about 2-5 s each on 2 cores.
-declare -A steps=([dcgan]=20 [mlp]=60 [tiny]=3000)
-declare -A warmup=([dcgan]=3 [mlp]=5 [tiny]=200)
+declare -A steps=([dcgan]=12 [mlp]=60 [tiny]=3000)
+declare -A warmup=([dcgan]=2 [mlp]=5 [tiny]=200)
+if ((smoke)); then
+  steps=([dcgan]=1 [mlp]=1 [tiny]=5)
+  warmup=([dcgan]=1 [mlp]=1 [tiny]=1)
+fi
 
 for ((rep = 1; rep <= reps; ++rep)); do
   note "--- repetition $rep/$reps"

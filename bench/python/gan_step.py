@@ -87,18 +87,9 @@ def tiny():
     return g, d, 8, 128, data, dict(lr=2e-4, betas=(0.5, 0.999)), (8,)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="dcgan", choices=["dcgan", "mlp", "tiny"])
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    set_blas_threads(args.threads)
-    torch.manual_seed(1)
-
-    netG, netD, latent, batch, data, adam, noise_shape = {"dcgan": dcgan, "mlp": mlp, "tiny": tiny}[args.model]()
+def make_step(model):
+    """The models, optimizers and a `step()` closure of one training step of `model`."""
+    netG, netD, latent, batch, data, adam, noise_shape = {"dcgan": dcgan, "mlp": mlp, "tiny": tiny}[model]()
     optG = torch.optim.Adam(netG.parameters(), **adam)
     optD = torch.optim.Adam(netD.parameters(), **adam)
     criterion = nn.BCEWithLogitsLoss()
@@ -131,6 +122,21 @@ def main():
 
     netG.train()
     netD.train()
+    return step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="dcgan", choices=["dcgan", "mlp", "tiny"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    set_blas_threads(args.threads)
+    torch.manual_seed(1)
+
+    step = make_step(args.model)
     for _ in range(args.warmup):
         step()
     start = time.perf_counter()
