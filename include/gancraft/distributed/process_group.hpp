@@ -3,6 +3,7 @@
 /// A c10d process group (Gloo, or NCCL on CUDA builds) created from a `ProcessGroupOptions`.
 
 #include <gancraft/distributed/process_group_options.hpp>
+#include <gancraft/detail/exception_text.hpp>
 #include <gancraft/error.hpp>
 
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
@@ -96,15 +97,6 @@ class ProcessGroup {
 
 namespace detail {
 
-/// The message of a c10d/Gloo failure without LibTorch's backtrace, first line only.
-inline std::string short_message(const std::exception& e) {
-  std::string s;
-  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e))
-    s = c10->what_without_backtrace();
-  else
-    s = e.what();
-  return s.substr(0, s.find('\n'));
-}
 
 /// Runs `fn` (which talks to other ranks) and turns any failure into a `CommunicationError`
 /// that says which rank failed doing what, and what probably happened.
@@ -116,7 +108,7 @@ decltype(auto) communicate(const ProcessGroupOptions& o, const std::string& what
     throw;
   } catch (const std::exception& e) {
     throw CommunicationError(::gancraft::detail::str(
-        "rank ", o.rank(), " of ", o.world_size(), ": ", what, " failed: ", short_message(e),
+        "rank ", o.rank(), " of ", o.world_size(), ": ", what, " failed: ", ::gancraft::detail::short_what(e),
         " (another rank has probably exited, or did not answer within the timeout of ",
         std::chrono::duration<double>(o.timeout()).count(), " s)"));
   }

@@ -7,6 +7,7 @@
 #include <gancraft/concepts/loss.hpp>
 #include <gancraft/concepts/penalty.hpp>
 #include <gancraft/detail/threads.hpp>
+#include <gancraft/detail/exception_text.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/io/checkpoint.hpp>
 #include <gancraft/training/alternating_policy.hpp>
@@ -32,16 +33,6 @@
 
 namespace gancraft {
 namespace detail {
-
-/// The first line of an exception's message, without LibTorch's backtrace.
-inline std::string short_what(const std::exception& e) {
-  std::string s;
-  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e))
-    s = c10->what_without_backtrace();
-  else
-    s = e.what();
-  return s.substr(0, s.find('\n'));
-}
 
 /// Restores a module's train/eval mode when it goes out of scope.
 class ModeGuard {
