@@ -171,9 +171,8 @@ int main(int argc, char** argv) try {
       flops_per_step = 4 * g->forward_flops(s.batch) + 8 * d->forward_flops(s.batch);
     }
     if (impl == "gancraft") {
-      auto options = trainer_options(s).steps(warmup + steps);
-      // TrainerOptions::threads gives the BLAS the same count; other splits are set by hand above.
-      if (blas_threads == threads) options.threads(threads);
+      auto options = trainer_options(s).steps(warmup + steps).threads(threads);
+      if (blas_threads != threads) options.blas_threads(blas_threads);
       auto trainer = gc::Trainer(g, d, gc::losses::NonSaturating{}, options);
       std::chrono::steady_clock::time_point start;
       trainer.add_hook(Stopwatch{warmup, &start});

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake g++ libtorch-dev catch2 nlohmann-json3-dev
+  build-essential cmake g++ libtorch-dev catch2 nlohmann-json3-dev libopenblas0-openmp
   libpng-dev zlib1g-dev libjpeg-dev libopenblas0-pthread dataset-fashion-mnist
   python3-torch python3-numpy python3-scipy libgloo-dev chromium doxygen
 )

@@ -90,7 +90,7 @@ inline std::string blas_description() {
 
 /// When OpenBLAS runs its generic fallback kernels on a CPU that has AVX2 or AVX-512 (OpenBLAS
 /// 0.3.21 does not recognise CPUs released after it, e.g. Sapphire Rapids, and picks Prescott),
-/// the advice to name the core with OPENBLAS_CORETYPE; otherwise "". Matrix products ran 4.7×
+/// the advice to name the core with OPENBLAS_CORETYPE; otherwise "". Matrix products ran 4.6×
 /// faster with the named core in docs/performance.md. The variable is read when OpenBLAS loads,
 /// so only the environment of a new process can change it; gancraft never sets it.
 inline std::string blas_core_advice() {

@@ -594,10 +594,9 @@ class Trainer final : public TrainingContext {
                                               : -1);
     GANCRAFT_CHECK(total >= 0, OptionError,
                    "TrainerOptions: set steps or epochs to say how long to train");
-    if (options_.threads()) {
-      torch::set_num_threads(*options_.threads());
-      detail::set_blas_threads(*options_.threads());
-    }
+    if (options_.threads()) torch::set_num_threads(*options_.threads());
+    if (options_.blas_threads() || options_.threads())
+      detail::set_blas_threads(options_.blas_threads().value_or(options_.threads().value_or(1)));
     ScopedTrainingGenerator scoped(train_gen_, shard());  // penalties draw for the whole batch
     int64_t report_epoch = data_order_.completed;
     detail::module_of(g_).train();

@@ -50,6 +50,12 @@ struct TrainerOptions {
   /// If set, LibTorch's intra-op threads and the BLAS's threads are both set to this number
   /// when training starts. Unset, gancraft changes no process-wide setting.
   TORCH_ARG(std::optional<int>, threads) = std::nullopt;
+  /// If set, the BLAS's thread count at the start of each `fit`, instead of `threads`. With
+  /// OpenBLAS's pthread build, 2 LibTorch threads over a 2-thread BLAS oversubscribe 2 cores
+  /// (319 ms per DCGAN step) where `threads(2).blas_threads(1)` does not (173 ms); see
+  /// docs/performance.md. Unset, the BLAS gets `threads` when that is set and is left alone
+  /// otherwise.
+  TORCH_ARG(std::optional<int>, blas_threads) = std::nullopt;
   /// Module mode used for `sample()` and sample grids.
   TORCH_ARG(SampleMode, sample_mode) = SampleMode::Eval;
   /// If true, SIGINT and SIGTERM during `fit` finish the current step, run the `on_train_end`
@@ -90,6 +96,8 @@ struct TrainerOptions {
                    "TrainerOptions::epochs must be >= 0, got ", epochs().value_or(0));
     GANCRAFT_CHECK(!threads() || *threads() > 0, OptionError,
                    "TrainerOptions::threads must be > 0, got ", threads().value_or(0));
+    GANCRAFT_CHECK(!blas_threads() || *blas_threads() > 0, OptionError,
+                   "TrainerOptions::blas_threads must be > 0, got ", blas_threads().value_or(0));
     GANCRAFT_CHECK(accumulation() >= 1 && batch_size() % accumulation() == 0, OptionError,
                    "TrainerOptions::accumulation (", accumulation(),
                    ") must be >= 1 and divide batch_size (", batch_size(), ")");
