@@ -24,12 +24,15 @@ def main(path):
     loads = [r for r in rows if r["bench"] == "machine"]
     print("load average (1 min) before/after: "
           + " / ".join(str(r.get("load_before", r.get("load_after"))) for r in loads))
+    for r in rows:
+        if r["bench"] == "setup":
+            print(f"side-by-side runs ('main' below) use BLAS build: {r.get('main_blas_build')}")
     print()
     print("| bench | impl | threads | BLAS build | runs | steps/s | ms/step | GFLOP/s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for key in sorted(groups):
         bench, impl, threads, build = key
-        print(f"| {bench} | {impl} | {threads} | {build or 'default'} | {len(groups[key])} | "
+        print(f"| {bench} | {impl} | {threads} | {build or 'main'} | {len(groups[key])} | "
               f"{med(key, 'steps_per_s'):.4g} | {med(key, 'ms_per_step'):.4g} | "
               f"{med(key, 'gflops'):.4g} | {med(key, 'peak_rss_mb'):.0f} |")
     print()

@@ -4,7 +4,10 @@
 # LibTorch loop and the same loop in Python; the BLAS's sgemm rate; 1 and 2 threads; BLAS
 # builds; compile time. Implementations alternate within each repetition; medians are reported.
 #
-#   scripts/bench.sh [--reps R] [--no-blas] [--no-compile] [--out FILE.jsonl] [--smoke]
+#   scripts/bench.sh [--reps R] [--blas-build B] [--no-blas] [--no-compile] [--out FILE.jsonl] [--smoke]
+#
+# The side-by-side runs use BLAS build B (default openblas-openmp, the fastest here; "system" for
+# the libblas.so.3 alternative), the same for C++ and Python.
 #
 # --smoke runs every program for a few steps only: checks the script, measures nothing.
 #
@@ -19,6 +22,7 @@ blas=1
 compile=1
 out=
 smoke=0
+main_build=openblas-openmp
 while (($#)); do
   case $1 in
     --reps) reps=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while (($#)); do
     --no-compile) compile=0; shift ;;
     --out) out=$2; shift 2 ;;
     --smoke) smoke=1; shift ;;
+    --blas-build) main_build=$2; shift 2 ;;
     *) echo "bench.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +57,15 @@ if [[ -z ${OPENBLAS_CORETYPE:-} ]] && grep -qw avx512f /proc/cpuinfo; then
 fi
 
 note() { echo "$*" >&2; }
+main_env=()
+if [[ $main_build != system ]]; then
+  if [[ -e $libdir/$main_build/libblas.so.3 ]]; then
+    main_env=(env LD_LIBRARY_PATH=$libdir/$main_build)
+  else
+    echo "bench.sh: $libdir/$main_build/libblas.so.3 missing; using the system BLAS" >&2
+    main_build=system
+  fi
+fi
 record() {  # record KEY=VALUE... -- command...: runs it, adds the keys to each JSON line it prints
   local extra=()
   while [[ $1 != -- ]]; do extra+=("$1"); shift; done
@@ -75,7 +89,8 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($load >= 0.5) }"; then
   note "bench: WARNING: load average $load >= 0.5: another process is busy; 2-thread timings will be off"
 fi
-note "bench: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; results in $out"
+note "bench: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; side-by-side BLAS: $main_build; results in $out"
+record main_blas_build=$main_build -- echo '{"bench": "setup", "impl": "-"}'
 record load_before="$(cut -d' ' -f1 /proc/loadavg)" -- echo '{"bench": "machine", "impl": "-"}'
 
 # Steps per run: enough for about 2-5 s each on 2 cores.
@@ -89,7 +104,7 @@ fi
 for ((rep = 1; rep <= reps; ++rep)); do
   note "--- repetition $rep/$reps"
   for threads in 1 2; do
-    record rep=$rep -- with_threads $threads "$bin/bench_sgemm" --threads $threads
+    record rep=$rep -- with_threads $threads "${main_env[@]}" "$bin/bench_sgemm" --threads $threads
   done
   for model in dcgan mlp tiny; do
     thread_counts=(1)
@@ -101,9 +116,9 @@ for ((rep = 1; rep <= reps; ++rep)); do
       for impl in "${impls[@]}"; do
         args=(--model $model --threads $threads --steps "${steps[$model]}" --warmup "${warmup[$model]}")
         if [[ $impl == python ]]; then
-          record rep=$rep -- with_threads $threads "$python" bench/python/gan_step.py "${args[@]}"
+          record rep=$rep -- with_threads $threads "${main_env[@]}" "$python" bench/python/gan_step.py "${args[@]}"
         else
-          record rep=$rep -- with_threads $threads "$bin/bench_gan_step" --impl $impl "${args[@]}"
+          record rep=$rep -- with_threads $threads "${main_env[@]}" "$bin/bench_gan_step" --impl $impl "${args[@]}"
         fi
       done
     done
@@ -119,6 +134,11 @@ for ((rep = 1; rep <= reps; ++rep)); do
         record rep=$rep blas_build=$variant -- with_threads $threads env LD_LIBRARY_PATH=$libdir/$variant \
           "$bin/bench_sgemm" --threads $threads
       done
+    done
+    # 2 LibTorch threads over a 1-thread BLAS (TrainerOptions::blas_threads).
+    for variant in openblas-pthread openblas-openmp; do
+      record rep=$rep blas_build=$variant-blas1 -- with_threads 2 env LD_LIBRARY_PATH=$libdir/$variant OPENBLAS_NUM_THREADS=1 \
+        "$bin/bench_gan_step" --impl gancraft --model dcgan --threads 2 --blas-threads 1 --steps "${steps[dcgan]}" --warmup "${warmup[dcgan]}"
     done
     # The fallback kernels OpenBLAS picks on its own for this CPU.
     for threads in 1 2; do
