@@ -3,6 +3,8 @@
 
 #include <gancraft/error.hpp>
 
+#include <torch/arg.h>
+
 #include <algorithm>
 #include <cstdint>
 
