@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <unistd.h>  // getpid: CTest runs test cases as parallel processes, each needs its own dir
 #include <fstream>
 
 namespace gc = gancraft;
@@ -24,7 +25,7 @@ namespace {
 /// Exports the traced network once (fails, never passes silently, without python3-torch).
 std::filesystem::path torchscript_dir() {
   static const std::filesystem::path dir = [] {
-    auto d = gc::test::fresh_dir("metrics_torchscript");
+    auto d = gc::test::fresh_dir("metrics_torchscript_" + std::to_string(::getpid()));
     const std::string cmd = "/usr/bin/python3 " GANCRAFT_SOURCE_DIR "/tests/metrics/make_torchscript.py " +
                             d.string() + " > " + (d / "log.txt").string() + " 2>&1";
     INFO(gc::test::read_bytes(d / "log.txt"));

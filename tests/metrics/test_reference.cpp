@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <unistd.h>  // getpid: CTest runs test cases as parallel processes, each needs its own dir
 #include <fstream>
 
 namespace gc = gancraft;
@@ -29,7 +30,7 @@ struct Reference {
 /// Runs the reference script once (fails, never passes silently, when python3-scipy is missing).
 const Reference& reference() {
   static const Reference ref = [] {
-    const auto dir = gc::test::fresh_dir("metrics_reference");
+    const auto dir = gc::test::fresh_dir("metrics_reference_" + std::to_string(::getpid()));
     const std::string cmd = "/usr/bin/python3 " GANCRAFT_SOURCE_DIR "/tests/metrics/reference_metrics.py " +
                             dir.string() + " > " + (dir / "log.txt").string() + " 2>&1";
     INFO(gc::test::read_bytes(dir / "log.txt"));
