@@ -200,7 +200,6 @@ class Evaluate {
 
   /// Evaluates the generator now, logs the result and returns it.
   Evaluation evaluate(TrainingContext& ctx) {
-    torch::Tensor fake_features, logits;
     std::vector<torch::Tensor> feature_parts, logit_parts;
     for (int64_t start = 0; start < options_.samples(); start += options_.batch_size()) {
       const int64_t n = std::min(options_.batch_size(), options_.samples() - start);
@@ -209,17 +208,16 @@ class Evaluate {
       if (wants(Metric::InceptionScore))
         logit_parts.push_back(metrics::extract_features(options_.logits(), images, n));
     }
-    fake_features = torch::cat(feature_parts);
+    const torch::Tensor fake_features = torch::cat(feature_parts);
+    const torch::Tensor logits = logit_parts.empty() ? torch::Tensor() : torch::cat(logit_parts);
     Evaluation e;
     e.step = ctx.step();
     // A diverged generator gives NaN features: log the values as null (nlohmann writes NaN so)
     // rather than end the run, which `DivergenceGuard` may still roll back.
     if (!torch::isfinite(fake_features).all().item<bool>() ||
-        (!logit_parts.empty() && !torch::isfinite(torch::cat(logit_parts)).all().item<bool>())) {
-      const double nan = std::numeric_limits<double>::quiet_NaN();
+        (logits.defined() && !torch::isfinite(logits).all().item<bool>())) {
       for (const char* k : {"fd", "kid", "kid_std", "precision", "recall", "density", "coverage", "is", "is_std"})
-        e.values[k] = nan;
-      std::erase_if(e.values, [&](const auto& kv) { return !produced(kv.first); });
+        if (produced(k)) e.values[k] = std::numeric_limits<double>::quiet_NaN();
       log(e);
       return e;
     }
@@ -241,7 +239,7 @@ class Evaluate {
       e.values["coverage"] = dc.coverage;
     }
     if (wants(Metric::InceptionScore)) {
-      const auto s = metrics::inception_score(torch::cat(logit_parts), options_.is_splits());
+      const auto s = metrics::inception_score(logits, options_.is_splits());
       e.values["is"] = s.mean;
       e.values["is_std"] = s.std;
     }

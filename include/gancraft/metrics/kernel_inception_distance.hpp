@@ -71,9 +71,10 @@ inline KidResult kernel_inception_distance(const torch::Tensor& a, const torch::
                  " samples, b has ", b.size(0), ")");
   const torch::Tensor x = a.detach().to(torch::kCPU, torch::kDouble);
   const torch::Tensor y = b.detach().to(torch::kCPU, torch::kDouble);
-  GANCRAFT_CHECK(torch::isfinite(x).all().item<bool>() && torch::isfinite(y).all().item<bool>(),
-                 OptionError, "kernel_inception_distance: set ",
-                 torch::isfinite(x).all().item<bool>() ? "b" : "a", " contains NaN or Inf");
+  GANCRAFT_CHECK(torch::isfinite(x).all().item<bool>(), OptionError,
+                 "kernel_inception_distance: set a contains NaN or Inf");
+  GANCRAFT_CHECK(torch::isfinite(y).all().item<bool>(), OptionError,
+                 "kernel_inception_distance: set b contains NaN or Inf");
   at::Generator gen = make_generator(options.seed());
   const auto long_options = torch::TensorOptions().dtype(torch::kLong);
   torch::Tensor estimates = torch::empty({options.subsets()}, torch::kDouble);
