@@ -3,6 +3,9 @@
 
 #include <gancraft/concepts/module.hpp>
 
+#include <concepts>
+#include <cstdint>
+
 namespace gancraft {
 
 /// A network (discriminator or critic) that scores a batch of samples.
@@ -17,5 +20,16 @@ namespace gancraft {
 template <class D>
 concept Discriminator =
     detail::module_handle<D> && detail::forward_one_tensor<D> && detail::has_parameters<D>;
+
+/// Samples behind each of `d`'s scores: `d->samples_per_score()` for a packing discriminator
+/// (`nn::Pack`, or a wrapper around one), else 1. The trainer checks batch sizes and D's output
+/// against it.
+template <class D>
+int64_t samples_per_score(D& d) {
+  if constexpr (requires { { d->samples_per_score() } -> std::convertible_to<int64_t>; })
+    return d->samples_per_score();
+  else
+    return 1;
+}
 
 }  // namespace gancraft

@@ -1,6 +1,7 @@
 #pragma once
 /// @file gancraft/nn/diff_augment.hpp
 
+#include <gancraft/concepts/discriminator.hpp>
 #include <gancraft/error.hpp>
 
 #include <torch/torch.h>
@@ -95,8 +96,7 @@ class DiffAugmentImpl : public torch::nn::Module {
                        options.cutout_ratio() >= 0 && options.cutout_ratio() <= 1,
                    OptionError, "DiffAugment: translation_ratio must be in [0, 1) and cutout_ratio in [0, 1], got ",
                    options.translation_ratio(), " and ", options.cutout_ratio());
-    if constexpr (requires { { discriminator->samples_per_score() } -> std::convertible_to<int64_t>; })
-      samples_per_score_ = discriminator->samples_per_score();
+    samples_per_score_ = gancraft::samples_per_score(discriminator);
     register_module("inner", discriminator.ptr());
     // A closure rather than AnyModule, which cannot hold a Sequential (templated forward).
     inner_ = [d = std::move(discriminator)](const torch::Tensor& x) mutable -> torch::Tensor {

@@ -519,19 +519,10 @@ class Trainer final : public TrainingContext {
     if constexpr (detail::gradient_policy<Policy>) policy_.before_optimizer_step(*this, network);
   }
 
-  /// Samples behind each discriminator score: `samples_per_score()` of a packing discriminator
-  /// such as `nn::Pack`, else 1.
-  int64_t samples_per_score() {
-    if constexpr (requires { { d_->samples_per_score() } -> std::convertible_to<int64_t>; })
-      return d_->samples_per_score();
-    else
-      return 1;
-  }
-
   void probe() {
     const int64_t latent = options_.latent_dim();
     // A packing discriminator (PacGAN) scores groups of `samples_per_score()` samples.
-    const int64_t k = samples_per_score();
+    const int64_t k = gancraft::samples_per_score(d_);
     GANCRAFT_CHECK(k >= 1 && options_.batch_size() % k == 0, OptionError,
                    "TrainerOptions::batch_size (", options_.batch_size(),
                    ") must be a multiple of the discriminator's samples per score (", k, ")");
