@@ -6,6 +6,7 @@
 #  (c) leftover temporaries are never taken for checkpoints (all listed checkpoints verify).
 # Usage: kill_test.sh RESUME_TARGET WORK_DIR [KILLS=24] [STEPS=3000]
 set -euo pipefail
+trap 'echo "kill_test: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 bin=$1 work=$2 kills_wanted=${3:-24} steps=${4:-3000}
 rm -rf "$work" && mkdir -p "$work/ref" "$work/run"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -42,7 +43,8 @@ while :; do
     *) echo "kill_test: unexpected start: $first"; cat "$work/run.log"; exit 1 ;;
   esac
   if grep -q "skipping damaged" "$work/run.log"; then echo "kill_test: a checkpoint was damaged:"; cat "$work/run.log"; exit 1; fi
-  n=$(find "$work/run/checkpoints" -maxdepth 1 -name '.*' 2>/dev/null | wc -l)
+  n=0  # a kill during start-up can come before the checkpoint directory exists
+  [[ -d $work/run/checkpoints ]] && n=$(find "$work/run/checkpoints" -maxdepth 1 -name '.*' | wc -l)
   debris_seen=$((debris_seen + n))
   if grep -q "^done $steps" "$work/run.log"; then break; fi
 done
