@@ -5,12 +5,16 @@
 #include <gancraft/error.hpp>
 #include <gancraft/version.hpp>
 
+#include <gancraft/concepts/conditional_discriminator.hpp>
+#include <gancraft/concepts/conditional_generator.hpp>
+#include <gancraft/concepts/conditional_loss.hpp>
 #include <gancraft/concepts/discriminator.hpp>
 #include <gancraft/concepts/generator.hpp>
 #include <gancraft/concepts/hook.hpp>
 #include <gancraft/concepts/loss.hpp>
 #include <gancraft/concepts/penalty.hpp>
 
+#include <gancraft/losses/auxiliary_classifier.hpp>
 #include <gancraft/losses/hinge.hpp>
 #include <gancraft/losses/least_squares.hpp>
 #include <gancraft/losses/minimax.hpp>
@@ -43,8 +47,10 @@
 #include <gancraft/nn/diff_augment.hpp>
 #include <gancraft/nn/maxout.hpp>
 #include <gancraft/nn/pack.hpp>
+#include <gancraft/nn/projection_head.hpp>
 #include <gancraft/nn/spectral_norm.hpp>
 
+#include <gancraft/models/conditional_dcgan.hpp>
 #include <gancraft/models/dcgan.hpp>
 #include <gancraft/models/sngan.hpp>
 #include <gancraft/models/fashion_mnist_classifier.hpp>

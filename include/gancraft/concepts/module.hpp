@@ -23,6 +23,18 @@ concept forward_one_tensor = requires(M& m, torch::Tensor t) {
   { m->forward(t) } -> std::convertible_to<torch::Tensor>;
 };
 
+/// `m->forward(t, labels)` takes a tensor and int64 class labels and returns one tensor.
+template <class M>
+concept forward_with_labels = requires(M& m, torch::Tensor t, torch::Tensor labels) {
+  { m->forward(t, labels) } -> std::convertible_to<torch::Tensor>;
+};
+
+/// `m->forward(t, labels)` and no one-tensor `forward`: a module that takes labels. Excluding
+/// one-tensor modules keeps `torch::nn::Sequential`, whose `forward` accepts any arguments,
+/// unconditional.
+template <class M>
+concept takes_labels = forward_with_labels<M> && !forward_one_tensor<M>;
+
 /// `m->parameters()` lists the trainable tensors.
 template <class M>
 concept has_parameters = requires(M& m) {

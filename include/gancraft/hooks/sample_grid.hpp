@@ -35,7 +35,9 @@ struct SampleGridOptions {
 
 /// Writes `dir/step-NNNNNN.png`: a grid of the generator's images for one fixed latent batch,
 /// every `every` steps. The latents come from the hook's own generator, and the images from
-/// `TrainingContext::generate`, so drawing a grid never changes training.
+/// `TrainingContext::generate`, so drawing a grid never changes training. For a conditional GAN
+/// (`TrainerOptions::num_classes` > 0) each row holds one class: row r shows class
+/// r % num_classes (10 classes: `count(100).nrow(10)` gives a 10 × 10 grid, one class per row).
 class SampleGrid {
  public:
   /// Writes grids into `dir`; `OptionError` unless `every`, `count` and `nrow` are > 0.
@@ -76,7 +78,14 @@ class SampleGrid {
 
  private:
   void write(TrainingContext& ctx) {
-    torch::Tensor images = ctx.generate(latents_).to(torch::kCPU);
+    torch::Tensor images;
+    if (const int64_t classes = ctx.options().num_classes(); classes > 0) {
+      // A conditional GAN: row r shows class r % num_classes, one class per row.
+      const torch::Tensor rows = torch::arange(options_.count(), torch::kLong).div(options_.nrow(), "floor");
+      images = ctx.generate(latents_, rows.remainder(classes)).to(torch::kCPU);
+    } else {
+      images = ctx.generate(latents_).to(torch::kCPU);
+    }
     GANCRAFT_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3), ShapeError,
                    "SampleGrid: the generator's output has shape ", images.sizes(),
                    "; a grid needs images [N, 1 or 3, H, W]");

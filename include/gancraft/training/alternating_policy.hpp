@@ -20,11 +20,12 @@ struct StepLosses {
 /// real batch, then one generator update.
 ///
 /// A policy is any type with `run_step(trainer, next_real, read_losses)`; it composes the
-/// trainer's public `discriminator_step` and `generator_step`.
+/// trainer's public `discriminator_step` and `generator_step`. `next_real()` returns a
+/// `torch::data::Example<>`: the batch as `data` and, for labelled data, its labels as `target`.
 struct AlternatingPolicy {
   /// Runs one generator update and the discriminator updates before it.
   /// @tparam T        the trainer
-  /// @tparam NextReal a callable returning the next real batch
+  /// @tparam NextReal a callable returning the next real batch (`torch::data::Example<>`)
   template <class T, class NextReal>
   StepLosses run_step(T& trainer, NextReal&& next_real, bool read_losses) {
     const int64_t k = trainer.options().d_steps_per_g_step();

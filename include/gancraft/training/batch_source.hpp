@@ -27,8 +27,9 @@ struct DataOrder {
 /// order and the position advance by whole batches, as without one.
 class BatchSource {
  public:
-  /// `fetch(indices)` returns the samples at the given int64 CPU indices, stacked.
-  using Fetch = std::function<torch::Tensor(const torch::Tensor&)>;
+  /// `fetch(indices)` returns the samples at the given int64 CPU indices, stacked, as `data`,
+  /// and their labels as `target` (undefined for unlabelled data).
+  using Fetch = std::function<torch::data::Example<>(const torch::Tensor&)>;
 
   BatchSource(int64_t size, int64_t batch, Fetch fetch, BatchShard shard = {})
       : size_(size), batch_(batch), fetch_(std::move(fetch)), shard_(shard) {
@@ -41,7 +42,7 @@ class BatchSource {
   int64_t batches_per_epoch() const { return size_ / batch_; }  ///< full batches per pass
 
   /// The next batch; draws a new permutation from `gen` at the start of each pass.
-  torch::Tensor next(DataOrder& state, at::Generator& gen) const {
+  torch::data::Example<> next(DataOrder& state, at::Generator& gen) const {
     if (!state.order.defined()) {
       state.order = torch::randperm(size_, gen, torch::kLong);
       state.position = 0;

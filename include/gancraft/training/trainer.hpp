@@ -1,6 +1,9 @@
 #pragma once
 /// @file gancraft/training/trainer.hpp
 
+#include <gancraft/concepts/conditional_discriminator.hpp>
+#include <gancraft/concepts/conditional_generator.hpp>
+#include <gancraft/concepts/conditional_loss.hpp>
 #include <gancraft/concepts/discriminator.hpp>
 #include <gancraft/concepts/generator.hpp>
 #include <gancraft/concepts/hook.hpp>
@@ -191,27 +194,43 @@ class Trainer final : public TrainingContext {
   static_assert(detail::module_handle<G>,
                 "gancraft::Trainer: the generator must be a torch::nn::Module holder "
                 "(TORCH_MODULE) or a std::shared_ptr to a module; see docs/concepts.md");
-  static_assert(!detail::module_handle<G> || detail::forward_one_tensor<G>,
+  static_assert(!detail::module_handle<G> || detail::forward_one_tensor<G> ||
+                    detail::forward_with_labels<G>,
                 "gancraft::Trainer: the generator must have `torch::Tensor forward(torch::Tensor "
-                "z)`; see docs/concepts.md");
+                "z)` (or `forward(z, labels)` for a conditional GAN); see docs/concepts.md");
   static_assert(!detail::module_handle<G> || detail::has_parameters<G>,
                 "gancraft::Trainer: the generator must have `parameters()`");
   static_assert(detail::module_handle<D>,
                 "gancraft::Trainer: the discriminator must be a torch::nn::Module holder "
                 "(TORCH_MODULE) or a std::shared_ptr to a module; see docs/concepts.md");
-  static_assert(!detail::module_handle<D> || detail::forward_one_tensor<D>,
+  static_assert(!detail::module_handle<D> || detail::forward_one_tensor<D> ||
+                    detail::forward_with_labels<D>,
                 "gancraft::Trainer: the discriminator must have `torch::Tensor "
-                "forward(torch::Tensor x)`; see docs/concepts.md");
+                "forward(torch::Tensor x)` (or `forward(x, labels)` for a conditional GAN); see "
+                "docs/concepts.md");
+  static_assert(ConditionalGenerator<G> || !(detail::takes_labels<D> || ConditionalLoss<L>),
+                "gancraft::Trainer: a conditional discriminator or loss needs a conditional "
+                "generator, `forward(z, labels)`; see docs/conditional.md");
+  static_assert(!ConditionalGenerator<G> || detail::takes_labels<D> || ConditionalLoss<L>,
+                "gancraft::Trainer: a conditional generator needs a discriminator that sees the "
+                "labels, `forward(x, labels)` (projection), or a ConditionalLoss such as "
+                "losses::AuxiliaryClassifier (AC-GAN); see docs/conditional.md");
   static_assert(!detail::module_handle<D> || detail::has_parameters<D>,
                 "gancraft::Trainer: the discriminator must have `parameters()`");
-  static_assert(detail::has_discriminator_loss<L>,
+  static_assert(ConditionalLoss<L> || detail::has_discriminator_loss<L>,
                 "gancraft::Trainer: the loss must have `torch::Tensor discriminator_loss(const "
                 "torch::Tensor& real_scores, const torch::Tensor& fake_scores)`; see docs/losses.md");
-  static_assert(detail::has_generator_loss<L> || detail::has_relativistic_generator_loss<L>,
+  static_assert(ConditionalLoss<L> || detail::has_generator_loss<L> ||
+                    detail::has_relativistic_generator_loss<L>,
                 "gancraft::Trainer: the loss must have `torch::Tensor generator_loss(const "
                 "torch::Tensor& fake_scores)` or `generator_loss(fake_scores, real_scores)`; see "
                 "docs/losses.md");
-  static constexpr bool valid = Generator<G> && Discriminator<D> && Loss<L>;
+  /// A conditional GAN: G takes labels (and so the data must carry them).
+  static constexpr bool conditional = ConditionalGenerator<G>;
+  static constexpr bool valid =
+      conditional ? ((ConditionalDiscriminator<D> && (Loss<L> || ConditionalLoss<L>)) ||
+                     (Discriminator<D> && ConditionalLoss<L>))
+                  : (Generator<G> && Discriminator<D> && Loss<L>);
 
  public:
   /// Takes ownership of the networks and the loss, moves the networks to `options.device()`,
@@ -227,6 +246,14 @@ class Trainer final : public TrainingContext {
         sample_gen_(make_generator(options_.seed() ^ kSampleStream)) {
     if constexpr (valid) {
       options_.validate();
+      if constexpr (conditional)
+        GANCRAFT_CHECK(options_.num_classes() >= 1, OptionError,
+                       "the generator is conditional (forward(z, labels)): set "
+                       "TrainerOptions::num_classes");
+      else
+        GANCRAFT_CHECK(options_.num_classes() == 0, OptionError, "TrainerOptions::num_classes is ",
+                       options_.num_classes(), " but the generator is not conditional (it has no "
+                       "forward(z, labels))");
       g_->to(options_.device());
       d_->to(options_.device());
       probe();
@@ -251,20 +278,28 @@ class Trainer final : public TrainingContext {
   /// the generator's output). Runs until `steps` generator updates have been made in total
   /// (counting any restored from a checkpoint), or `epochs` passes.
   void fit(const torch::Tensor& real) {
-    GANCRAFT_CHECK(real.defined() && real.dim() >= 1, ShapeError,
-                   "fit: the real data must be a tensor with a sample dimension");
-    GANCRAFT_CHECK(real.is_floating_point(), ShapeError, "fit: the real data has dtype ",
-                   real.dtype(), "; it must be floating point, scaled like the generator output");
-    check_sample_shape(real.sizes().slice(1), "fit: real samples");
-    torch::Tensor data = real.to(options_.device());
-    run(detail::BatchSource(
-        data.size(0), options_.batch_size(),
-        [data](const torch::Tensor& i) { return data.index_select(0, i.to(data.device())); },
-        shard()));
+    GANCRAFT_CHECK(!conditional, OptionError,
+                   "fit: the generator is conditional; give the labels too: fit(real, labels)");
+    fit_tensors(real, torch::Tensor());
+  }
+
+  /// Trains a conditional GAN on samples `real` `[N, ...]` with int64 class labels `[N]` in
+  /// `[0, TrainerOptions::num_classes)`; otherwise as `fit(real)`.
+  void fit(const torch::Tensor& real, const torch::Tensor& labels) {
+    GANCRAFT_CHECK(conditional, OptionError,
+                   "fit: labels were given but the generator is not conditional (it has no "
+                   "forward(z, labels))");
+    GANCRAFT_CHECK(real.defined() && labels.defined() && labels.dim() == 1 && real.dim() >= 1 &&
+                       labels.size(0) == real.size(0),
+                   ShapeError, "fit: expected one label per sample, [", real.defined() ? real.size(0) : 0,
+                   "], got labels of shape ", labels.defined() ? labels.sizes() : c10::IntArrayRef{});
+    check_labels(labels, "fit");
+    fit_tensors(real, labels);
   }
 
   /// Trains on a map-style `torch::data` dataset (`get(i).data`, `size()`), such as
-  /// `data::FashionMNIST`. Labels are ignored.
+  /// `data::FashionMNIST`. A conditional GAN takes each sample's label from `get(i).target`
+  /// (an integer scalar); an unconditional one ignores it.
   template <detail::map_dataset Ds>
   void fit(Ds dataset) {
     const auto n = dataset.size();
@@ -274,33 +309,78 @@ class Trainer final : public TrainingContext {
     check_sample_shape(first.sizes(), "fit: dataset samples");
     auto shared = std::make_shared<Ds>(std::move(dataset));
     const torch::Device device = options_.device();
-    run(detail::BatchSource(static_cast<int64_t>(*n), options_.batch_size(),
-                            [shared, device](const torch::Tensor& idx) {
-                              std::vector<torch::Tensor> items;
-                              items.reserve(static_cast<size_t>(idx.numel()));
-                              const auto* p = idx.data_ptr<int64_t>();
-                              for (int64_t k = 0; k < idx.numel(); ++k)
-                                items.push_back(shared->get(static_cast<size_t>(p[k])).data);
-                              return torch::stack(items).to(device);
-                            },
-                            shard()));
+    const int64_t classes = options_.num_classes();
+    run(detail::BatchSource(
+        static_cast<int64_t>(*n), options_.batch_size(),
+        [shared, device, classes](const torch::Tensor& idx) {
+          std::vector<torch::Tensor> items;
+          std::vector<int64_t> labels;
+          items.reserve(static_cast<size_t>(idx.numel()));
+          const auto* p = idx.data_ptr<int64_t>();
+          for (int64_t k = 0; k < idx.numel(); ++k) {
+            auto example = shared->get(static_cast<size_t>(p[k]));
+            items.push_back(example.data);
+            if constexpr (conditional) {
+              const auto& t = example.target;
+              GANCRAFT_CHECK(t.defined() && t.numel() == 1 && !t.is_floating_point(), ShapeError,
+                             "fit: sample ", p[k], " of the dataset has no integer label (target)");
+              labels.push_back(t.template item<int64_t>());
+              GANCRAFT_CHECK(labels.back() >= 0 && labels.back() < classes, ShapeError, "fit: sample ",
+                             p[k], " has label ", labels.back(), " outside [0, ", classes,
+                             ") (TrainerOptions::num_classes)");
+            }
+          }
+          torch::data::Example<> batch{torch::stack(items).to(device), torch::Tensor()};
+          if constexpr (conditional) batch.target = torch::tensor(labels, torch::kLong).to(device);
+          return batch;
+        },
+        shard()));
   }
 
   /// `n` generator samples, `[n, ...]`, drawn with the trainer's sampling stream (never the
   /// training stream) in the mode `TrainerOptions::sample_mode` names; builds no graph and
   /// leaves all training state untouched.
+  /// A conditional generator gets balanced labels, `i % num_classes` for sample i.
   torch::Tensor sample(int64_t n) {
     GANCRAFT_CHECK(n > 0, OptionError, "sample: n must be > 0, got ", n);
     return generate(torch::randn({n, options_.latent_dim()}, sample_gen_));
+  }
+
+  /// One sample of a conditional generator per entry of `labels` (int64 `[n]` in
+  /// `[0, num_classes)`), otherwise as `sample(n)`.
+  torch::Tensor sample(const torch::Tensor& labels) {
+    GANCRAFT_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) > 0, OptionError,
+                   "sample: labels must be a non-empty 1-D tensor, got ",
+                   labels.defined() ? labels.sizes() : c10::IntArrayRef{});
+    return generate(torch::randn({labels.size(0), options_.latent_dim()}, sample_gen_), labels);
   }
 
   /// One discriminator update on `real`; fakes come from fresh noise. With
   /// `TrainerOptions::accumulation` k the batch is processed in k micro-batches; with
   /// `penalty_every` k the penalties are added on every k-th update only, weighted by k.
   DiscriminatorStepResult discriminator_step(const torch::Tensor& real) {
+    GANCRAFT_CHECK(!conditional, OptionError,
+                   "discriminator_step: the GAN is conditional; pass the real batch's labels too");
+    return discriminator_step(real, torch::Tensor());
+  }
+
+  /// One discriminator update on a batch as `next_real()` serves it to a policy: samples in
+  /// `data`, labels (conditional GAN) in `target`.
+  DiscriminatorStepResult discriminator_step(const torch::data::Example<>& batch) {
+    return discriminator_step(batch.data, batch.target);
+  }
+
+  /// One discriminator update of a conditional GAN on `real` with int64 `labels` `[N]`; fakes
+  /// get uniform labels from the training stream. Unconditional: `labels` is ignored.
+  DiscriminatorStepResult discriminator_step(const torch::Tensor& real, const torch::Tensor& labels) {
     const int64_t n = real.size(0);
     const int64_t parts = micro_batches(n);
+    if constexpr (conditional)
+      GANCRAFT_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == n, ShapeError,
+                     "discriminator_step: expected labels [", n, "], got ",
+                     labels.defined() ? labels.sizes() : c10::IntArrayRef{});
     torch::Tensor all_noise = noise(n);
+    torch::Tensor all_fake_labels = fake_labels(n);
     ++d_updates_;
     const int64_t lazy = options_.penalty_every();
     GANCRAFT_CHECK(lazy >= 1, OptionError, "TrainerOptions::penalty_every must be >= 1, got ", lazy);
@@ -310,20 +390,26 @@ class Trainer final : public TrainingContext {
     torch::Tensor loss_sum, penalty_sum;
     std::vector<torch::Tensor> real_parts, fake_parts;
     for (int64_t i = 0; i < parts; ++i) {
-      const torch::Tensor r = parts == 1 ? real : real.chunk(parts)[i];
+      const torch::Tensor r = part(real, i, parts), ry = part(labels, i, parts);
+      const torch::Tensor fy = part(all_fake_labels, i, parts);
       torch::Tensor fake;
       {
         torch::NoGradGuard no_grad;  // D's update needs no graph through G
-        fake = g_->forward(parts == 1 ? all_noise : all_noise.chunk(parts)[i]);
+        fake = g_forward(part(all_noise, i, parts), fy);
       }
-      torch::Tensor real_scores = d_->forward(r).reshape({-1});
-      torch::Tensor fake_scores = d_->forward(fake).reshape({-1});
-      torch::Tensor loss = loss_.discriminator_loss(real_scores, fake_scores);
+      torch::Tensor real_out = d_forward(r, ry), fake_out = d_forward(fake, fy);
+      torch::Tensor real_scores = scores_of(real_out), fake_scores = scores_of(fake_out);
+      torch::Tensor loss;
+      if constexpr (ConditionalLoss<L>)
+        loss = loss_.discriminator_loss(real_out, fake_out, ry, fy);
+      else
+        loss = loss_.discriminator_loss(real_scores, fake_scores);
       torch::Tensor total = loss;
       if constexpr (detail::has_penalty<L>) {
         if (with_penalty) {
-          DiscriminatorFn critic = [this](const torch::Tensor& x) {
-            return d_->forward(x).reshape({-1});
+          // A conditional critic sees the real batch's labels, whatever the penalty evaluates.
+          DiscriminatorFn critic = [this, ry](const torch::Tensor& x) {
+            return scores_of(d_forward(x, ry));
           };
           torch::Tensor penalty = loss_.penalty(critic, r, fake) * static_cast<double>(lazy);
           total = total + penalty;
@@ -338,7 +424,10 @@ class Trainer final : public TrainingContext {
     gradients_ready(detail::module_of(d_));
     clip(detail::module_of(d_));
     d_opt_->step();
-    if constexpr (detail::has_relativistic_generator_loss<L>) last_real_ = real;
+    if constexpr (detail::has_relativistic_generator_loss<L>) {
+      last_real_ = real;
+      last_real_labels_ = labels;
+    }
     for (auto& h : hooks_)
       if (h.on_discriminator_step_end) h.on_discriminator_step_end(*this);
     const double scale = 1.0 / static_cast<double>(parts);
@@ -355,24 +444,29 @@ class Trainer final : public TrainingContext {
     const int64_t n = options_.batch_size() / shard().count;
     const int64_t parts = micro_batches(n);
     torch::Tensor all_noise = noise(n);
+    torch::Tensor all_labels = fake_labels(n);
     torch::Tensor all_real_scores;
     if constexpr (detail::has_relativistic_generator_loss<L>) {
       GANCRAFT_CHECK(last_real_.defined(), OptionError,
                      "generator_step: a relativistic loss needs a real batch; run "
                      "discriminator_step first");
       torch::NoGradGuard no_grad;
-      all_real_scores = d_->forward(last_real_).reshape({-1});
+      all_real_scores = scores_of(d_forward(last_real_, last_real_labels_));
     }
     detail::module_of(g_).zero_grad(/*set_to_none=*/true);
     torch::Tensor loss_sum;
     for (int64_t i = 0; i < parts; ++i) {
-      torch::Tensor z = parts == 1 ? all_noise : all_noise.chunk(parts)[i];
-      torch::Tensor fake_scores = d_->forward(g_->forward(z)).reshape({-1});
+      const torch::Tensor y = part(all_labels, i, parts);
+      torch::Tensor fake_out = d_forward(g_forward(part(all_noise, i, parts), y), y);
       torch::Tensor loss;
-      if constexpr (detail::has_relativistic_generator_loss<L>)
-        loss = loss_.generator_loss(fake_scores, parts == 1 ? all_real_scores : all_real_scores.chunk(parts)[i]);
-      else
-        loss = loss_.generator_loss(fake_scores);
+      if constexpr (ConditionalLoss<L>) {
+        loss = loss_.generator_loss(fake_out, y);
+      } else if constexpr (detail::has_relativistic_generator_loss<L>) {
+        const torch::Tensor fake_scores = scores_of(fake_out);
+        loss = loss_.generator_loss(fake_scores, part(all_real_scores, i, parts));
+      } else {
+        loss = loss_.generator_loss(scores_of(fake_out));
+      }
       (parts == 1 ? loss : loss / static_cast<double>(parts)).backward();
       loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
     }
@@ -440,6 +534,24 @@ class Trainer final : public TrainingContext {
   bool interrupted() const { return interrupted_; }
 
   torch::Tensor generate(const torch::Tensor& z) override {
+    if constexpr (conditional)
+      return generate_impl(z, torch::arange(z.size(0), torch::kLong).remainder(options_.num_classes()));
+    else
+      return generate_impl(z, torch::Tensor());
+  }
+
+  torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels) override {
+    GANCRAFT_CHECK(conditional, OptionError,
+                   "generate: labels were given but the generator is not conditional");
+    GANCRAFT_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == z.size(0), ShapeError,
+                   "generate: expected one label per latent, [", z.size(0), "], got ",
+                   labels.defined() ? labels.sizes() : c10::IntArrayRef{});
+    check_labels(labels, "generate");
+    return generate_impl(z, labels);
+  }
+
+ private:
+  torch::Tensor generate_impl(const torch::Tensor& z, const torch::Tensor& labels) {
     torch::NoGradGuard no_grad;
     torch::nn::Module& m = detail::module_of(g_);
     detail::ModeGuard mode(m);
@@ -448,16 +560,16 @@ class Trainer final : public TrainingContext {
     detail::GlobalGeneratorGuard global_rng;
     // Averaged weights (GeneratorEMA) stand in for G's own, which are put back afterwards.
     detail::ParameterSwap swap(m, sampling_parameters());
+    const torch::Tensor y = labels.defined() ? labels.to(options_.device()) : labels;
     if (options_.sample_mode() == SampleMode::Eval) {
       m.eval();
-      return g_->forward(z.to(options_.device()));
+      return g_forward(z.to(options_.device()), y);
     }
     detail::BufferGuard buffers(m);
     m.train(true);
-    return g_->forward(z.to(options_.device()));
+    return g_forward(z.to(options_.device()), y);
   }
 
- private:
   static constexpr uint64_t kSampleStream = 0x9E3779B97F4A7C15ULL;
 
   /// `n` latents from the training stream. With a sharding policy they are this process's rows
@@ -468,6 +580,70 @@ class Trainer final : public TrainingContext {
     return torch::randn({n * s.count, options_.latent_dim()}, train_gen_)
         .narrow(0, s.index * n, n)
         .to(options_.device());
+  }
+
+  /// `n` uniform fake labels from the training stream for a conditional GAN (this process's rows
+  /// of a whole-batch draw, as `noise`); undefined otherwise.
+  torch::Tensor fake_labels(int64_t n) {
+    if constexpr (!conditional) {
+      return torch::Tensor();
+    } else {
+      const BatchShard s = shard();
+      torch::Tensor y = torch::randint(options_.num_classes(), {n * s.count}, train_gen_, torch::kLong);
+      return (s.count == 1 ? y : y.narrow(0, s.index * n, n)).to(options_.device());
+    }
+  }
+
+  /// Micro-batch `i` of `parts` of `t` (all of it for one part; undefined stays undefined).
+  static torch::Tensor part(const torch::Tensor& t, int64_t i, int64_t parts) {
+    return parts == 1 || !t.defined() ? t : t.chunk(parts)[i];
+  }
+
+  /// G on latents `z`, with `labels` when it is conditional.
+  torch::Tensor g_forward(const torch::Tensor& z, const torch::Tensor& labels) {
+    if constexpr (conditional) return g_->forward(z, labels);
+    else return g_->forward(z);
+  }
+
+  /// D's raw output for `x`, with `labels` when it sees them (projection discriminator).
+  torch::Tensor d_forward(const torch::Tensor& x, const torch::Tensor& labels) {
+    if constexpr (conditional && detail::takes_labels<D>) return d_->forward(x, labels);
+    else return d_->forward(x);
+  }
+
+  /// The adversarial scores `[N]` in D's output: the loss picks them out of a wider output
+  /// (AC-GAN), otherwise the output is one score per sample.
+  torch::Tensor scores_of(const torch::Tensor& out) {
+    if constexpr (ConditionalLoss<L>) return loss_.scores(out);
+    else return out.reshape({-1});
+  }
+
+  /// `labels` are integers in `[0, num_classes)`, or a `ShapeError` naming `what`.
+  void check_labels(const torch::Tensor& labels, const char* what) const {
+    GANCRAFT_CHECK(!labels.is_floating_point() && !labels.is_complex() && labels.scalar_type() != torch::kBool,
+                   ShapeError, what, ": labels must be integers, got ", labels.scalar_type());
+    if (labels.numel() == 0) return;
+    const int64_t lo = labels.min().item<int64_t>(), hi = labels.max().item<int64_t>();
+    GANCRAFT_CHECK(lo >= 0 && hi < options_.num_classes(), ShapeError, what, ": labels range over [", lo,
+                   ", ", hi, "] but must lie in [0, ", options_.num_classes(), ") (TrainerOptions::num_classes)");
+  }
+
+  /// The checked tensors of `fit`: samples and, for a conditional GAN, their labels.
+  void fit_tensors(const torch::Tensor& real, const torch::Tensor& labels) {
+    GANCRAFT_CHECK(real.defined() && real.dim() >= 1, ShapeError,
+                   "fit: the real data must be a tensor with a sample dimension");
+    GANCRAFT_CHECK(real.is_floating_point(), ShapeError, "fit: the real data has dtype ",
+                   real.dtype(), "; it must be floating point, scaled like the generator output");
+    check_sample_shape(real.sizes().slice(1), "fit: real samples");
+    torch::Tensor data = real.to(options_.device());
+    torch::Tensor y = labels.defined() ? labels.to(torch::kLong).to(options_.device()) : labels;
+    run(detail::BatchSource(
+        data.size(0), options_.batch_size(),
+        [data, y](const torch::Tensor& i) {
+          const torch::Tensor at = i.to(data.device());
+          return torch::data::Example<>{data.index_select(0, at), y.defined() ? y.index_select(0, at) : y};
+        },
+        shard()));
   }
 
   /// The policy's `BatchShard`, checked; the whole batch without a sharding policy.
@@ -533,9 +709,12 @@ class Trainer final : public TrainingContext {
     detail::ModeGuard d_mode(detail::module_of(d_));
     detail::module_of(g_).eval();
     detail::module_of(d_).eval();
+    // A conditional GAN is probed with labels 0, 1, … (mod num_classes).
+    const torch::Tensor y = conditional ? torch::arange(2 * k, torch::kLong).remainder(std::max<int64_t>(options_.num_classes(), 1)).to(options_.device())
+                                        : torch::Tensor();
     torch::Tensor out;
     try {
-      out = g_->forward(z);
+      out = g_forward(z, y);
     } catch (const std::exception& e) {
       throw ShapeError(detail::str("generator rejected a latent batch of shape [", 2 * k, ", ", latent,
                                    "] (TrainerOptions::latent_dim = ", latent,
@@ -544,13 +723,19 @@ class Trainer final : public TrainingContext {
     GANCRAFT_CHECK(out.dim() >= 1 && out.size(0) == 2 * k, ShapeError,
                    "generator returned shape ", out.sizes(), " for a latent batch of ", 2 * k,
                    "; the first dimension must index samples");
-    torch::Tensor scores;
+    torch::Tensor d_out;
     try {
-      scores = d_->forward(out);
+      d_out = d_forward(out, y);
     } catch (const std::exception& e) {
       throw ShapeError(detail::str("discriminator rejected the generator's output of shape ",
                                    out.sizes(), ": ", detail::short_what(e)));
     }
+    if constexpr (ConditionalLoss<L>)
+      GANCRAFT_CHECK(d_out.dim() == 2 && d_out.size(0) == 2 * k && d_out.size(1) == 1 + options_.num_classes(),
+                     ShapeError, "discriminator returned shape ", d_out.sizes(), " for a batch of ", 2 * k,
+                     " but the conditional loss needs [N, 1 + ", options_.num_classes(),
+                     "] (an adversarial logit, then one logit per class)");
+    torch::Tensor scores = scores_of(d_out);
     GANCRAFT_CHECK(scores.numel() == 2 && scores.size(0) == 2 &&
                        (scores.dim() == 1 || (scores.dim() == 2 && scores.size(1) == 1)),
                    ShapeError, "discriminator returned scores of shape ", scores.sizes(),
@@ -650,6 +835,7 @@ class Trainer final : public TrainingContext {
   std::vector<detail::HookSlot> hooks_;
   std::vector<int64_t> sample_shape_;
   torch::Tensor last_real_;
+  torch::Tensor last_real_labels_;
   detail::DataOrder data_order_;
   int64_t step_ = 0;
   int64_t d_updates_ = 0;  // discriminator updates done (for penalty_every)

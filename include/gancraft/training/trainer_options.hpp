@@ -76,6 +76,9 @@ struct TrainerOptions {
   /// (R1, gradient penalty) are computed only on every k-th discriminator update and weighted
   /// by k. 1: every update.
   TORCH_ARG(int64_t, penalty_every) = 1;
+  /// Number of classes of a conditional GAN (a `ConditionalGenerator`): fakes get uniform labels
+  /// in `[0, num_classes)` and the real data must carry labels in that range. 0: unconditional.
+  TORCH_ARG(int64_t, num_classes) = 0;
 
   // TORCH_ARG leaves the access at private.
  public:
@@ -105,6 +108,8 @@ struct TrainerOptions {
                    "TrainerOptions::penalty_every must be >= 1, got ", penalty_every());
     GANCRAFT_CHECK(clip_grad_norm() >= 0, OptionError,
                    "TrainerOptions::clip_grad_norm must be >= 0, got ", clip_grad_norm());
+    GANCRAFT_CHECK(num_classes() >= 0, OptionError,
+                   "TrainerOptions::num_classes must be >= 0, got ", num_classes());
     GANCRAFT_CHECK(lr_schedule().start() >= 0 && lr_schedule().end_factor() >= 0, OptionError,
                    "TrainerOptions::lr_schedule: start and end_factor must be >= 0");
   }

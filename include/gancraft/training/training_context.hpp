@@ -27,7 +27,11 @@ class TrainingContext {
   virtual torch::optim::Optimizer& discriminator_optimizer() = 0;  ///< D's optimizer
   /// Runs the generator on latent `z` without building a graph and without changing any
   /// training state (see `SampleMode`).
+  /// A conditional generator gets balanced labels, `i % num_classes` for row i.
   virtual torch::Tensor generate(const torch::Tensor& z) = 0;
+  /// Runs a conditional generator on latents `z` and int64 `labels` `[N]`, as `generate(z)`;
+  /// `OptionError` for an unconditional one.
+  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels) = 0;
   virtual const TrainerOptions& options() const = 0;  ///< the trainer's options
   virtual int64_t step() const = 0;                    ///< generator updates done
   virtual int64_t epoch() const = 0;                   ///< completed passes over the data
