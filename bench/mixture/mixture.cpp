@@ -49,6 +49,7 @@ struct Args {
   std::string dataset = "ring", method = "gan";
   uint64_t seed = 0;
   int64_t iterations = 10000;
+  double ema = 0;  // > 0: sample from an EMA of G's weights with this decay
   fs::path out = "mixture-run";
 };
 
@@ -63,13 +64,15 @@ Args parse(int argc, char** argv) {
     else if (k == "--seed") a.seed = std::stoull(v);
     else if (k == "--iterations") a.iterations = std::stoll(v);
     else if (k == "--out") a.out = v;
-    else throw gc::OptionError("unknown option " + k + " (use --dataset, --method, --seed, --iterations, --out)");
+    else if (k == "--ema") a.ema = std::stod(v);
+    else throw gc::OptionError("unknown option " + k + " (use --dataset, --method, --seed, --iterations, --out, --ema)");
   }
   GANCRAFT_CHECK(a.dataset == "ring" || a.dataset == "grid", OptionError, "--dataset must be ring or grid, got ", a.dataset);
   GANCRAFT_CHECK(a.method == "gan" || a.method == "pacgan4" || a.method == "wgan-gp" || a.method == "hinge-sn" ||
                      a.method == "ns-r1",
                  OptionError, "--method must be gan, pacgan4, wgan-gp, hinge-sn or ns-r1, got ", a.method);
   GANCRAFT_CHECK(a.iterations > 0, OptionError, "--iterations must be > 0");
+  GANCRAFT_CHECK(a.ema >= 0 && a.ema < 1, OptionError, "--ema must be in [0, 1), got ", a.ema);
   return a;
 }
 
@@ -87,6 +90,7 @@ torch::Tensor train(const Args& a, D d, L loss, int64_t pack, const torch::Tenso
                                  .threads(1)
                                  .g_optimizer(adam)
                                  .d_optimizer(adam));
+  if (a.ema > 0) trainer.add_hook(gc::hooks::GeneratorEMA(gc::hooks::GeneratorEMAOptions().decay(a.ema)));
   trainer.fit(data);
   return trainer.sample(2500);
 }
@@ -131,6 +135,7 @@ int main(int argc, char** argv) try {
                                   {"seed", a.seed},               {"iterations", a.iterations},
                                   {"modes", q.modes},             {"hq_fraction", q.hq_fraction},
                                   {"reverse_kl", q.reverse_kl},   {"samples_csv", "samples.csv"},
+                                  {"ema", a.ema},
                                   {"seconds", seconds},           {"ms_per_step", 1000 * seconds / a.iterations}};
   gc::detail::write_file_atomically(a.out / "results.json", results.dump(1) + "\n");
   std::cout << results.dump() << "\n";

@@ -9,7 +9,10 @@
 #   bench/mixture/run_table.sh [ITERATIONS=5000] [BEST=auto] [OUT=bench/mixture/results]
 #
 # Resumable: a cell whose results.json exists is skipped, so the table can be filled across
-# sessions (commit OUT). Needs build/bench/mixture/mixture (cmake --build build --target bench_mixture).
+# sessions (commit OUT). Cooperative: start it N times to use N cores; each cell is claimed with
+# a lock directory (OUT/…/*.lock; stale ones from a killed run must be removed by hand), and
+# phase 2 starts once phase 1 is complete.
+# Needs build/bench/mixture/mixture (cmake --build build --target bench_mixture).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 iterations="${1:-5000}"
@@ -20,15 +23,28 @@ exe="${MIXTURE:-$root/build/bench/mixture/mixture}"
 # As scripts/bench.sh: OpenBLAS 0.3.21 takes this AVX-512 CPU for a Prescott (2-3x slower here).
 if [[ -z ${OPENBLAS_CORETYPE:-} ]] && grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
 
-cell() {  # dataset method seed
-  local dir="$out/$1/$2/seed-$3-it-$iterations"
+methods=(gan pacgan4 wgan-gp hinge-sn ns-r1)
+dir_of() { echo "$out/$1/$2/seed-$3-it-$iterations"; }
+cell() {  # dataset method seed: runs it unless done or claimed by another worker
+  local dir; dir=$(dir_of "$1" "$2" "$3")
   [[ -f "$dir/results.json" ]] && return 0
+  mkdir -p "$(dirname "$dir")"
+  mkdir "$dir.lock" 2>/dev/null || return 0
   "$exe" --dataset "$1" --method "$2" --seed "$3" --iterations "$iterations" --out "$dir"
+  rmdir "$dir.lock"
 }
 
 for seed in 1 2 3; do
   for dataset in ring grid; do
-    for method in gan pacgan4 wgan-gp hinge-sn ns-r1; do cell "$dataset" "$method" "$seed"; done
+    for method in "${methods[@]}"; do cell "$dataset" "$method" "$seed"; done
+  done
+done
+# Wait for cells other workers are still running.
+for seed in 1 2 3; do
+  for dataset in ring grid; do
+    for method in "${methods[@]}"; do
+      while [[ ! -f $(dir_of "$dataset" "$method" "$seed")/results.json ]]; do sleep 5; done
+    done
   done
 done
 if [[ $best == auto ]]; then best=$(python3 "$root/bench/mixture/summarize.py" "$out" "$iterations" --best); fi
