@@ -44,15 +44,19 @@ struct ProjCriticImpl : torch::nn::Module {
 };
 TORCH_MODULE(ProjCritic);
 
-/// An AC-GAN discriminator: [N, 1 + classes].
+/// An AC-GAN discriminator: [N, 1 + classes]; counts its forward passes.
 struct AcCriticImpl : torch::nn::Module {
   torch::nn::Sequential net{nullptr};
+  std::shared_ptr<int64_t> calls = std::make_shared<int64_t>(0);
   explicit AcCriticImpl(int64_t outputs = 1 + kClasses) {
     net = register_module("net", torch::nn::Sequential(torch::nn::Linear(2, 64), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)),
                                                        torch::nn::Linear(64, 64), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)),
                                                        torch::nn::Linear(64, outputs)));
   }
-  torch::Tensor forward(torch::Tensor x) { return net->forward(x); }
+  torch::Tensor forward(torch::Tensor x) {
+    ++*calls;
+    return net->forward(x);
+  }
 };
 TORCH_MODULE(AcCritic);
 
@@ -170,6 +174,7 @@ TEST_CASE("a labelled dataset trains exactly as the same tensors and labels", "[
   a.fit(x, y);
   torch::manual_seed(2);
   auto b = gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::Hinge{}, cond_options(40));
+  torch::randn({7});  // fake labels and noise come from the trainer's stream, not the global one
   b.fit(Labelled(x, y));
   CHECK(identical(state_of(*a.generator()), state_of(*b.generator())));
   CHECK(identical(state_of(*a.discriminator()), state_of(*b.discriminator())));
@@ -274,4 +279,57 @@ TEST_CASE("ConditionalDCGAN models: shapes, one-hot conditioning and the AC-GAN 
   CHECK_THROWS_WITH(g(z, torch::tensor({0, 1}, torch::kLong)), Contains("expected int64 labels [3]"));
   CHECK_THROWS_WITH(p(torch::zeros({3, 1, 32, 32}), torch::tensor({0, 1, 2}, torch::kLong)),
                     Contains("expected images of shape [N, 1, 28, 28]"));
+}
+
+TEST_CASE("conditional training: accumulation chunks labels with their samples, AC-GAN's G step reads no real batch", "[conditional]") {
+  auto [x, y] = clusters();
+  torch::manual_seed(5);
+  auto one = gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::NonSaturating{}, cond_options(10));
+  one.fit(x, y);
+  torch::manual_seed(5);
+  auto two = gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::NonSaturating{}, cond_options(10).accumulation(4));
+  two.fit(x, y);
+  // The same updates up to summation order (no BatchNorm here).
+  const auto a = state_of(*one.generator()), b = state_of(*two.generator());
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(torch::allclose(a[i], b[i], 1e-4, 1e-5));
+
+  AcCritic d;
+  auto calls = d->calls;
+  auto ac = gc::Trainer(CondGen{}, d, gc::losses::AuxiliaryClassifier(gc::losses::NonSaturating{}), cond_options(7));
+  const int64_t after_probe = *calls;
+  ac.fit(x, y);
+  CHECK(*calls - after_probe == 7 * 3);  // per step: D on reals and fakes, G's fakes; nothing more
+}
+
+TEST_CASE("conditional GANs with penalties and relativistic losses", "[conditional]") {
+  auto [x, y] = clusters();
+  const torch::Tensor xb = x.narrow(0, 0, 64), yb = y.narrow(0, 0, 64).to(torch::kInt);  // int32 accepted
+  auto projected = gc::Trainer(CondGen{}, ProjCritic{},
+                               gc::with_penalty(gc::losses::NonSaturating{}, gc::penalties::R1{1.0}), cond_options(1));
+  auto r = projected.discriminator_step(xb, yb);
+  REQUIRE(r.penalty.defined());
+  CHECK(r.penalty.item<double>() > 0);
+  auto relativistic = gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::RelativisticAverage{}, cond_options(1));
+  relativistic.discriminator_step(xb, yb);
+  CHECK(std::isfinite(relativistic.generator_step().item<double>()));
+  auto ac = gc::Trainer(CondGen{}, AcCritic{},
+                        gc::losses::AuxiliaryClassifier(gc::with_penalty(gc::losses::Hinge{}, gc::penalties::R1{1.0})),
+                        cond_options(1));
+  r = ac.discriminator_step(xb, yb);
+  REQUIRE(r.penalty.defined());
+  CHECK(r.penalty.item<double>() > 0);
+  CHECK(r.real_scores.sizes() == c10::IntArrayRef{64});
+}
+
+TEST_CASE("sample(labels): integer labels of any width, and a refused call leaves the stream alone", "[conditional]") {
+  auto make = [] {
+    torch::manual_seed(8);
+    return gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::NonSaturating{}, cond_options(1));
+  };
+  auto a = make(), b = make();
+  CHECK_THROWS_WITH(a.sample(torch::tensor({0, 9}, torch::kLong)), Contains("must lie in [0, 4)"));
+  CHECK_THROWS_WITH(a.sample(torch::tensor({0.5})), Contains("labels must be integers"));
+  const torch::Tensor labels = torch::tensor({2, 0, 3}, torch::kLong);
+  CHECK(torch::equal(a.sample(labels.to(torch::kInt)), b.sample(labels)));
 }

@@ -15,7 +15,7 @@ namespace gancraft {
 ///
 /// A module that also takes one tensor (`forward(z)`; `torch::nn::Sequential` takes anything)
 /// is not conditional. The trainer treats a conditional generator accordingly: it draws a
-/// uniform label for every fake, trains on labelled data and samples with `sample(n, labels)`.
+/// uniform label for every fake, trains on labelled data and samples with `sample(labels)`.
 /// @code
 /// struct CondGenImpl : torch::nn::Module {
 ///   torch::nn::Embedding embed{register_module("embed", torch::nn::Embedding(10, 8))};

@@ -203,7 +203,12 @@ class Evaluate {
     std::vector<torch::Tensor> feature_parts, logit_parts;
     for (int64_t start = 0; start < options_.samples(); start += options_.batch_size()) {
       const int64_t n = std::min(options_.batch_size(), options_.samples() - start);
-      const torch::Tensor images = ctx.generate(latents_.narrow(0, start, n).to(ctx.options().device()));
+      const torch::Tensor z = latents_.narrow(0, start, n).to(ctx.options().device());
+      // A conditional GAN: balanced labels over the whole sample set, i % num_classes.
+      const int64_t classes = ctx.options().num_classes();
+      const torch::Tensor images =
+          classes > 0 ? ctx.generate(z, torch::arange(start, start + n, torch::kLong).remainder(classes))
+                      : ctx.generate(z);
       feature_parts.push_back(metrics::extract_features(features_, images, n));
       if (wants(Metric::InceptionScore))
         logit_parts.push_back(metrics::extract_features(options_.logits(), images, n));

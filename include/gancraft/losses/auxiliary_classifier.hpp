@@ -13,7 +13,8 @@ namespace gancraft::losses {
 
 /// The auxiliary-classifier loss of AC-GAN (Odena, Olah & Shlens 2017, arXiv:1610.09585): the
 /// discriminator returns `[N, 1 + C]`, an adversarial logit then C class logits. With `base`
-/// the adversarial loss on column 0 and CE the mean cross-entropy of the class logits against
+/// the adversarial loss on column 0 (any `Loss` with a one-argument `generator_loss`, so not
+/// `RelativisticAverage`) and CE the mean cross-entropy of the class logits against
 /// the labels (the real labels for real samples, the conditioning labels for fakes):
 ///
 ///   discriminator: base_D(real, fake) + weight · (CE(real) + CE(fake))
@@ -26,6 +27,7 @@ namespace gancraft::losses {
 /// gc::losses::AuxiliaryClassifier loss(gc::losses::NonSaturating{}, /*weight=*/1.0);
 /// @endcode
 template <Loss L>
+  requires detail::has_generator_loss<L>  // a relativistic base would need the real batch too
 class AuxiliaryClassifier {
  public:
   /// `OptionError` unless `weight` >= 0.
@@ -52,9 +54,7 @@ class AuxiliaryClassifier {
                       torch::cross_entropy_loss(class_logits(fake_out), fake_labels));
   }
   /// base_G on the adversarial column plus `weight` × the classification loss of the fakes.
-  torch::Tensor generator_loss(const torch::Tensor& fake_out, const torch::Tensor& fake_labels)
-    requires detail::has_generator_loss<L>
-  {
+  torch::Tensor generator_loss(const torch::Tensor& fake_out, const torch::Tensor& fake_labels) {
     return base_.generator_loss(scores(fake_out)) +
            weight_ * torch::cross_entropy_loss(class_logits(fake_out), fake_labels);
   }

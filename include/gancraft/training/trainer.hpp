@@ -184,9 +184,10 @@ struct DiscriminatorStepResult {
 /// trainer.fit(real);                 // a tensor [N, ...] or a map-style torch::data dataset
 /// torch::Tensor x = trainer.sample(1000);
 /// @endcode
-/// @tparam G      a `Generator`
-/// @tparam D      a `Discriminator`
-/// @tparam L      a `Loss`, possibly with penalties (`with_penalty`)
+/// @tparam G      a `Generator`, or a `ConditionalGenerator` (docs/conditional.md)
+/// @tparam D      a `Discriminator`, or with a conditional G a `ConditionalDiscriminator`
+/// @tparam L      a `Loss`, possibly with penalties (`with_penalty`); with a conditional G also
+///                a `ConditionalLoss` (`losses::AuxiliaryClassifier`)
 /// @tparam Policy the schedule of updates; `AlternatingPolicy` by default
 template <class G, class D, class L, class Policy = AlternatingPolicy>
 class Trainer final : public TrainingContext {
@@ -227,6 +228,9 @@ class Trainer final : public TrainingContext {
                 "docs/losses.md");
   /// A conditional GAN: G takes labels (and so the data must carry them).
   static constexpr bool conditional = ConditionalGenerator<G>;
+  /// The generator loss also needs the real batch's scores (`generator_loss(fake, real)`); a
+  /// `ConditionalLoss`'s `generator_loss(fake_out, labels)` has two arguments too but is not one.
+  static constexpr bool relativistic = !ConditionalLoss<L> && detail::has_relativistic_generator_loss<L>;
   static constexpr bool valid =
       conditional ? ((ConditionalDiscriminator<D> && (Loss<L> || ConditionalLoss<L>)) ||
                      (Discriminator<D> && ConditionalLoss<L>))
@@ -349,9 +353,11 @@ class Trainer final : public TrainingContext {
   /// One sample of a conditional generator per entry of `labels` (int64 `[n]` in
   /// `[0, num_classes)`), otherwise as `sample(n)`.
   torch::Tensor sample(const torch::Tensor& labels) {
+    GANCRAFT_CHECK(conditional, OptionError, "sample: labels were given but the generator is not conditional");
     GANCRAFT_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) > 0, OptionError,
                    "sample: labels must be a non-empty 1-D tensor, got ",
                    labels.defined() ? labels.sizes() : c10::IntArrayRef{});
+    check_labels(labels, "sample");  // before drawing: a refused call leaves the stream alone
     return generate(torch::randn({labels.size(0), options_.latent_dim()}, sample_gen_), labels);
   }
 
@@ -375,10 +381,13 @@ class Trainer final : public TrainingContext {
   DiscriminatorStepResult discriminator_step(const torch::Tensor& real, const torch::Tensor& labels) {
     const int64_t n = real.size(0);
     const int64_t parts = micro_batches(n);
-    if constexpr (conditional)
+    torch::Tensor y;  // int64 on the device; undefined when unconditional
+    if constexpr (conditional) {
       GANCRAFT_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == n, ShapeError,
                      "discriminator_step: expected labels [", n, "], got ",
                      labels.defined() ? labels.sizes() : c10::IntArrayRef{});
+      y = labels.to(options_.device(), torch::kLong);
+    }
     torch::Tensor all_noise = noise(n);
     torch::Tensor all_fake_labels = fake_labels(n);
     ++d_updates_;
@@ -390,7 +399,7 @@ class Trainer final : public TrainingContext {
     torch::Tensor loss_sum, penalty_sum;
     std::vector<torch::Tensor> real_parts, fake_parts;
     for (int64_t i = 0; i < parts; ++i) {
-      const torch::Tensor r = part(real, i, parts), ry = part(labels, i, parts);
+      const torch::Tensor r = part(real, i, parts), ry = part(y, i, parts);
       const torch::Tensor fy = part(all_fake_labels, i, parts);
       torch::Tensor fake;
       {
@@ -407,7 +416,8 @@ class Trainer final : public TrainingContext {
       torch::Tensor total = loss;
       if constexpr (detail::has_penalty<L>) {
         if (with_penalty) {
-          // A conditional critic sees the real batch's labels, whatever the penalty evaluates.
+          // A conditional critic sees the real batch's labels, whatever the penalty evaluates
+          // (right for R1; documented in docs/conditional.md for the others).
           DiscriminatorFn critic = [this, ry](const torch::Tensor& x) {
             return scores_of(d_forward(x, ry));
           };
@@ -424,9 +434,9 @@ class Trainer final : public TrainingContext {
     gradients_ready(detail::module_of(d_));
     clip(detail::module_of(d_));
     d_opt_->step();
-    if constexpr (detail::has_relativistic_generator_loss<L>) {
+    if constexpr (relativistic) {
       last_real_ = real;
-      last_real_labels_ = labels;
+      last_real_labels_ = y;
     }
     for (auto& h : hooks_)
       if (h.on_discriminator_step_end) h.on_discriminator_step_end(*this);
@@ -446,7 +456,7 @@ class Trainer final : public TrainingContext {
     torch::Tensor all_noise = noise(n);
     torch::Tensor all_labels = fake_labels(n);
     torch::Tensor all_real_scores;
-    if constexpr (detail::has_relativistic_generator_loss<L>) {
+    if constexpr (relativistic) {
       GANCRAFT_CHECK(last_real_.defined(), OptionError,
                      "generator_step: a relativistic loss needs a real batch; run "
                      "discriminator_step first");
@@ -461,7 +471,7 @@ class Trainer final : public TrainingContext {
       torch::Tensor loss;
       if constexpr (ConditionalLoss<L>) {
         loss = loss_.generator_loss(fake_out, y);
-      } else if constexpr (detail::has_relativistic_generator_loss<L>) {
+      } else if constexpr (relativistic) {
         const torch::Tensor fake_scores = scores_of(fake_out);
         loss = loss_.generator_loss(fake_scores, part(all_real_scores, i, parts));
       } else {
@@ -560,7 +570,7 @@ class Trainer final : public TrainingContext {
     detail::GlobalGeneratorGuard global_rng;
     // Averaged weights (GeneratorEMA) stand in for G's own, which are put back afterwards.
     detail::ParameterSwap swap(m, sampling_parameters());
-    const torch::Tensor y = labels.defined() ? labels.to(options_.device()) : labels;
+    const torch::Tensor y = labels.defined() ? labels.to(options_.device(), torch::kLong) : labels;
     if (options_.sample_mode() == SampleMode::Eval) {
       m.eval();
       return g_forward(z.to(options_.device()), y);

@@ -1,6 +1,7 @@
 #pragma once
 /// @file gancraft/training/training_context.hpp
 
+#include <gancraft/error.hpp>
 #include <gancraft/training/loop_state.hpp>
 #include <gancraft/training/trainer_options.hpp>
 
@@ -29,9 +30,13 @@ class TrainingContext {
   /// training state (see `SampleMode`).
   /// A conditional generator gets balanced labels, `i % num_classes` for row i.
   virtual torch::Tensor generate(const torch::Tensor& z) = 0;
-  /// Runs a conditional generator on latents `z` and int64 `labels` `[N]`, as `generate(z)`;
-  /// `OptionError` for an unconditional one.
-  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels) = 0;
+  /// Runs a conditional generator on latents `z` and integer `labels` `[N]`, as `generate(z)`;
+  /// `OptionError` for an unconditional one (the default).
+  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels) {
+    (void)z;
+    (void)labels;
+    throw OptionError("generate: labels were given but the generator is not conditional");
+  }
   virtual const TrainerOptions& options() const = 0;  ///< the trainer's options
   virtual int64_t step() const = 0;                    ///< generator updates done
   virtual int64_t epoch() const = 0;                   ///< completed passes over the data
