@@ -2,7 +2,10 @@
 //
 //   mixture --dataset ring|grid --method NAME --seed S --iterations N --out DIR
 //
-// Methods: gan (non-saturating baseline), pacgan4, wgan-gp, hinge-sn, ns-r1.
+// Methods: gan (non-saturating baseline), pacgan4, wgan-gp, hinge-sn, ns-r1 (all with PacGAN's
+// Adam 1e-4), and gan-lr-decay (the baseline with Adam 1e-3 decayed linearly to 0 over the second
+// half). --lr and --decay-start override the rate and the schedule of any method; --ema D samples
+// from an exponential moving average of G's weights.
 // Writes DIR/samples.csv (2,500 samples, header x,y) and DIR/results.json. See docs/benchmarks.md.
 #include <gancraft/gan.hpp>
 
@@ -10,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 namespace gc = gancraft;
@@ -50,6 +54,8 @@ struct Args {
   uint64_t seed = 0;
   int64_t iterations = 10000;
   double ema = 0;  // > 0: sample from an EMA of G's weights with this decay
+  std::optional<double> lr;            // Adam's rate for both networks (PacGAN's setup: 1e-4)
+  std::optional<int64_t> decay_start;  // decay the rates linearly to 0 from this iteration
   fs::path out = "mixture-run";
 };
 
@@ -65,14 +71,26 @@ Args parse(int argc, char** argv) {
     else if (k == "--iterations") a.iterations = std::stoll(v);
     else if (k == "--out") a.out = v;
     else if (k == "--ema") a.ema = std::stod(v);
-    else throw gc::OptionError("unknown option " + k + " (use --dataset, --method, --seed, --iterations, --out, --ema)");
+    else if (k == "--lr") a.lr = std::stod(v);
+    else if (k == "--decay-start") a.decay_start = std::stoll(v);
+    else throw gc::OptionError("unknown option " + k + " (use --dataset, --method, --seed, --iterations, --out, --ema, --lr, --decay-start)");
   }
   GANCRAFT_CHECK(a.dataset == "ring" || a.dataset == "grid", OptionError, "--dataset must be ring or grid, got ", a.dataset);
   GANCRAFT_CHECK(a.method == "gan" || a.method == "pacgan4" || a.method == "wgan-gp" || a.method == "hinge-sn" ||
-                     a.method == "ns-r1",
-                 OptionError, "--method must be gan, pacgan4, wgan-gp, hinge-sn or ns-r1, got ", a.method);
+                     a.method == "ns-r1" || a.method == "gan-lr-decay",
+                 OptionError, "--method must be gan, pacgan4, wgan-gp, hinge-sn, ns-r1 or gan-lr-decay, got ",
+                 a.method);
+  // gan-lr-decay: the baseline with a schedule for short runs, Adam 1e-3 decayed linearly to 0
+  // over the second half (TrainerOptions::lr_schedule), instead of PacGAN's constant 1e-4.
+  if (a.method == "gan-lr-decay") {
+    if (!a.lr) a.lr = 1e-3;
+    if (!a.decay_start) a.decay_start = a.iterations / 2;
+  }
   GANCRAFT_CHECK(a.iterations > 0, OptionError, "--iterations must be > 0");
   GANCRAFT_CHECK(a.ema >= 0 && a.ema < 1, OptionError, "--ema must be in [0, 1), got ", a.ema);
+  if (!a.lr) a.lr = 1e-4;
+  GANCRAFT_CHECK(*a.lr > 0, OptionError, "--lr must be > 0, got ", *a.lr);
+  GANCRAFT_CHECK(!a.decay_start || *a.decay_start >= 0, OptionError, "--decay-start must be >= 0");
   return a;
 }
 
@@ -80,7 +98,7 @@ template <class D, class L>
 torch::Tensor train(const Args& a, D d, L loss, int64_t pack, const torch::Tensor& data) {
   auto g = gc::models::MLPGenerator(gc::models::MLPGeneratorOptions(2, 2).hidden(400).layers(4).batch_norm(true));
   init_weights(*g);
-  const auto adam = gc::OptimizerOptions::adam(1e-4).beta1(0.8).beta2(0.999);
+  const auto adam = gc::OptimizerOptions::adam(*a.lr).beta1(0.8).beta2(0.999);
   auto trainer = gc::Trainer(g, d, std::move(loss),
                              gc::TrainerOptions()
                                  .latent_dim(2)
@@ -88,6 +106,8 @@ torch::Tensor train(const Args& a, D d, L loss, int64_t pack, const torch::Tenso
                                  .steps(a.iterations)
                                  .seed(a.seed)
                                  .threads(1)
+                                 .lr_schedule(a.decay_start ? gc::LrSchedule::linear(*a.decay_start)
+                                                            : gc::LrSchedule::constant())
                                  .g_optimizer(adam)
                                  .d_optimizer(adam));
   if (a.ema > 0) trainer.add_hook(gc::hooks::GeneratorEMA(gc::hooks::GeneratorEMAOptions().decay(a.ema)));
@@ -111,7 +131,7 @@ int main(int argc, char** argv) try {
   } else {
     auto d = discriminator(2);
     init_weights(*d);
-    if (a.method == "gan") samples = train(a, d, gc::losses::NonSaturating{}, 1, data);
+    if (a.method == "gan" || a.method == "gan-lr-decay") samples = train(a, d, gc::losses::NonSaturating{}, 1, data);
     if (a.method == "wgan-gp")
       samples = train(a, d, gc::with_penalty(gc::losses::Wasserstein{}, gc::penalties::GradientPenalty{}), 1, data);
     if (a.method == "hinge-sn") samples = train(a, gc::nn::spectral_norm(d), gc::losses::Hinge{}, 1, data);
@@ -135,7 +155,8 @@ int main(int argc, char** argv) try {
                                   {"seed", a.seed},               {"iterations", a.iterations},
                                   {"modes", q.modes},             {"hq_fraction", q.hq_fraction},
                                   {"reverse_kl", q.reverse_kl},   {"samples_csv", "samples.csv"},
-                                  {"ema", a.ema},
+                                  {"ema", a.ema},                 {"lr", *a.lr},
+                                  {"decay_start", a.decay_start.value_or(-1)},
                                   {"seconds", seconds},           {"ms_per_step", 1000 * seconds / a.iterations}};
   gc::detail::write_file_atomically(a.out / "results.json", results.dump(1) + "\n");
   std::cout << results.dump() << "\n";

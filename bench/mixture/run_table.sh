@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs PacGAN's Table 1 setup (docs/benchmarks.md) for every method on ring and grid, then prints
 # the table (summarize.py):
-#   phase 1: 3 seeds of every method;
+#   phase 1: 3 seeds of every method (PacGAN's five, and gan-lr-decay);
 #   phase 2: seeds 4 and 5 of the baseline (gan) and of the best other method after phase 1
 #            (most modes over both datasets, then the higher high-quality fraction), unless BEST
 #            names one.
@@ -23,7 +23,7 @@ exe="${MIXTURE:-$root/build/bench/mixture/mixture}"
 # As scripts/bench.sh: OpenBLAS 0.3.21 takes this AVX-512 CPU for a Prescott (2-3x slower here).
 if [[ -z ${OPENBLAS_CORETYPE:-} ]] && grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
 
-methods=(gan pacgan4 wgan-gp hinge-sn ns-r1)
+methods=(gan pacgan4 wgan-gp hinge-sn ns-r1 gan-lr-decay)
 dir_of() { echo "$out/$1/$2/seed-$3-it-$iterations"; }
 cell() {  # dataset method seed: runs it unless done or claimed by another worker
   local dir; dir=$(dir_of "$1" "$2" "$3")

@@ -39,7 +39,7 @@ def fmt(values, scale=1.0, digits=2):
     return f"{m:.{digits}f} ± {se:.{digits}f}" if not math.isnan(se) else f"{m:.{digits}f}"
 
 
-order = ["gan", "pacgan4", "wgan-gp", "hinge-sn", "ns-r1"]
+order = ["gan", "pacgan4", "wgan-gp", "hinge-sn", "ns-r1", "gan-lr-decay"]
 if "--best" in sys.argv:
     def score(method):
         runs = [cells.get((d, method), []) for d in ["ring", "grid"]]
