@@ -5,6 +5,8 @@
 //   bench_gan_step --model dcgan|mlp|tiny --impl gancraft|handwritten
 //                  [--threads N] [--steps S] [--warmup W] [--blas-threads B]
 //   bench_gan_step --verify 1 [--steps S]     both loops from the same seeds: identical weights?
+//   … --impl handwritten --profile FILE        also writes LibTorch's profile of the timed steps
+//                                              (a Chrome trace; bench/profile_ops.py sums it per op)
 //
 // "N threads" sets LibTorch's intra-op pool and the loaded BLAS to N each (B for the BLAS when
 // given). Prints one JSON line per run.
@@ -12,7 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <torch/csrc/autograd/profiler_legacy.h>
+
 #include <chrono>
+#include <optional>
 #include <iostream>
 #include <map>
 #include <string>
@@ -181,6 +186,8 @@ int main(int argc, char** argv) try {
     } else if (impl == "handwritten") {
       HandWritten hw(g, d, s);
       for (int64_t i = 0; i < warmup; ++i) hw.step();
+      std::optional<torch::autograd::profiler::RecordProfile> profile;
+      if (a.count("profile")) profile.emplace(a["profile"]);
       const auto start = std::chrono::steady_clock::now();
       for (int64_t i = 0; i < steps; ++i) hw.step();
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
