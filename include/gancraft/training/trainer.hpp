@@ -358,7 +358,7 @@ class Trainer final : public TrainingContext {
                    "sample: labels must be a non-empty 1-D tensor, got ",
                    labels.defined() ? labels.sizes() : c10::IntArrayRef{});
     check_labels(labels, "sample");  // before drawing: a refused call leaves the stream alone
-    return generate(torch::randn({labels.size(0), options_.latent_dim()}, sample_gen_), labels);
+    return generate_impl(torch::randn({labels.size(0), options_.latent_dim()}, sample_gen_), labels);
   }
 
   /// One discriminator update on `real`; fakes come from fresh noise. With
@@ -585,23 +585,23 @@ class Trainer final : public TrainingContext {
   /// `n` latents from the training stream. With a sharding policy they are this process's rows
   /// of a draw of `n · count`, so that the stream advances as in a single process.
   torch::Tensor noise(int64_t n) {
-    const BatchShard s = shard();
-    if (s.count == 1) return torch::randn({n, options_.latent_dim()}, train_gen_).to(options_.device());
-    return torch::randn({n * s.count, options_.latent_dim()}, train_gen_)
-        .narrow(0, s.index * n, n)
-        .to(options_.device());
+    return this_process_rows(torch::randn({n * shard().count, options_.latent_dim()}, train_gen_), n);
   }
 
   /// `n` uniform fake labels from the training stream for a conditional GAN (this process's rows
   /// of a whole-batch draw, as `noise`); undefined otherwise.
   torch::Tensor fake_labels(int64_t n) {
-    if constexpr (!conditional) {
+    if constexpr (!conditional)
       return torch::Tensor();
-    } else {
-      const BatchShard s = shard();
-      torch::Tensor y = torch::randint(options_.num_classes(), {n * s.count}, train_gen_, torch::kLong);
-      return (s.count == 1 ? y : y.narrow(0, s.index * n, n)).to(options_.device());
-    }
+    else
+      return this_process_rows(torch::randint(options_.num_classes(), {n * shard().count}, train_gen_, torch::kLong), n);
+  }
+
+  /// This process's `n` rows of a draw for the whole batch (all of it without a sharding
+  /// policy), on the device: the streams advance as in a single process.
+  torch::Tensor this_process_rows(const torch::Tensor& whole, int64_t n) const {
+    const BatchShard s = shard();
+    return (s.count == 1 ? whole : whole.narrow(0, s.index * n, n)).to(options_.device());
   }
 
   /// Micro-batch `i` of `parts` of `t` (all of it for one part; undefined stays undefined).
