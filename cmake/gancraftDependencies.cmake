@@ -20,6 +20,31 @@ endforeach()
 unset(_gancraft_dep)
 unset(_gancraft_args)
 
+# TorchConfig.cmake finds libtorch.so with find_library, whose system paths come before the
+# install's own lib/: with Debian's libtorch-dev installed, a wheel's TorchConfig reports
+# /usr/lib's libtorch although its imported targets (which gancraft links) are the wheel's. The
+# imported torch_cpu is the truth; one from another prefix than the headers is refused.
+if(TARGET torch_cpu AND TORCH_INSTALL_PREFIX)
+  get_target_property(_gancraft_torch_cpu torch_cpu IMPORTED_LOCATION_RELEASE)
+  if(NOT _gancraft_torch_cpu)
+    get_target_property(_gancraft_torch_cpu torch_cpu LOCATION)
+  endif()
+  get_filename_component(_gancraft_torch_prefix "${TORCH_INSTALL_PREFIX}" REALPATH)
+  get_filename_component(_gancraft_torch_cpu_real "${_gancraft_torch_cpu}" REALPATH)
+  string(FIND "${_gancraft_torch_cpu_real}" "${_gancraft_torch_prefix}/" _gancraft_at)
+  if(NOT _gancraft_at EQUAL 0 AND NOT _gancraft_torch_prefix STREQUAL "/usr")
+    message(FATAL_ERROR "gancraft: LibTorch's headers are from ${TORCH_INSTALL_PREFIX} but "
+      "torch_cpu is ${_gancraft_torch_cpu}: two LibTorch installations are mixed; point "
+      "CMAKE_PREFIX_PATH or Torch_DIR at one of them")
+  endif()
+  set(GANCRAFT_TORCH_VERSION "${Torch_VERSION}")
+  message(STATUS "gancraft: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX}")
+  unset(_gancraft_torch_cpu)
+  unset(_gancraft_torch_cpu_real)
+  unset(_gancraft_torch_prefix)
+  unset(_gancraft_at)
+endif()
+
 # Imported targets are visible only in the directory that found them. When gancraft is a
 # subproject (add_subdirectory, FetchContent), the consumer's targets link `torch`, whose
 # exported interface names torch_cpu inside generator expressions that are evaluated in the

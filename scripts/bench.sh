@@ -6,8 +6,11 @@
 #
 #   scripts/bench.sh [--reps R] [--blas-build B] [--no-blas] [--no-compile] [--out FILE.jsonl] [--smoke]
 #
-# The side-by-side runs use BLAS build B (default openblas-openmp, the fastest here; "system" for
-# the libblas.so.3 alternative), the same for C++ and Python.
+# LibTorch: GANCRAFT_LIBTORCH=wheel (default: PyTorch 2.13.0's wheel, with its own MKL and
+# oneDNN; the Python side is the same wheel) or system (Debian's libtorch-dev with
+# python3-torch). On the system LibTorch the side-by-side runs use BLAS build B (default
+# openblas-openmp, the fastest there; "system" for the libblas.so.3 alternative), the same for
+# C++ and Python, and --no-blas skips the comparison of Debian's BLAS builds; the wheel has none.
 #
 # --smoke runs every program for a few steps only: checks the script, measures nothing.
 #
@@ -16,6 +19,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+kind=$(gancraft_libtorch_kind)
 
 reps=3
 blas=1
@@ -36,12 +42,17 @@ while (($#)); do
 done
 
 scripts/deps.sh >/dev/null
-build=$root/build-bench
+build=$root/build-bench-$kind
+torch_args=()
+gancraft_cmake_args torch_args
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGANCRAFT_CHECK_HEADERS=OFF \
-  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "${torch_args[@]}" >/dev/null
 cmake --build "$build" --target bench_gan_step bench_sgemm -j"$(nproc)" >/dev/null
 bin=$build/bench
-python=/usr/bin/python3  # Debian's python3-torch: the same LibTorch build as the C++ benches
+python=$(gancraft_python)  # the same LibTorch build as the C++ benches
+if [[ $kind != system ]]; then
+  blas=0 main_build=bundled  # the wheel's LibTorch brings MKL: Debian's BLAS builds do not apply
+fi
 mkdir -p "$build/results"
 out=${out:-$build/results/bench-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
 : >"$out"
@@ -58,7 +69,7 @@ fi
 
 note() { echo "$*" >&2; }
 main_env=()
-if [[ $main_build != system ]]; then
+if [[ $main_build != system && $main_build != bundled ]]; then
   if [[ -e $libdir/$main_build/libblas.so.3 ]]; then
     main_env=(env LD_LIBRARY_PATH=$libdir/$main_build)
   else
@@ -90,7 +101,7 @@ if awk "BEGIN { exit !($load >= 0.5) }"; then
   note "bench: WARNING: load average $load >= 0.5: another process is busy; 2-thread timings will be off"
 fi
 note "bench: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; side-by-side BLAS: $main_build; results in $out"
-record main_blas_build=$main_build -- echo '{"bench": "setup", "impl": "-"}'
+record main_blas_build=$main_build libtorch="$kind" -- echo '{"bench": "setup", "impl": "-"}'
 record load_before="$(cut -d' ' -f1 /proc/loadavg)" -- echo '{"bench": "machine", "impl": "-"}'
 
 # Steps per run: enough for about 2-5 s each on 2 cores.

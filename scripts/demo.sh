@@ -6,13 +6,19 @@
 #   scripts/demo.sh                                   # runs/demo-YYYYmmdd-HHMMSS/
 #   scripts/demo.sh --set trainer.steps=20000         # train longer (any config key)
 #   scripts/demo.sh --out runs/demo-… --resume --set trainer.steps=30000   # continue a run exactly
+#
+# LibTorch: GANCRAFT_LIBTORCH=wheel (default) | system | DIR, as for every script (scripts/env.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
 
 scripts/deps.sh
 
-build_dir=${GANCRAFT_BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+build_dir=$(gancraft_build_dir)
+torch_args=()
+gancraft_cmake_args torch_args
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "${torch_args[@]}" >/dev/null
 cmake --build "$build_dir" --target gancraft_cli -j "$(nproc)"
 
 args=("$@")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ (clang-14, ASan + UBSan) into build-fuzz/ and runs each
+# Builds the libFuzzer targets in fuzz/ (Debian's clang: 14 on Debian 12, 19 on Debian 13; any
+# other with GANCRAFT_CLANG_VERSION; ASan + UBSan) into build-fuzz/ and runs each
 # for a fixed time, then prints per-target executions and findings.
 # Usage: scripts/fuzz.sh [seconds-per-target, default 60] [target ...]
 #   targets: idx cifar png jpeg manifest config csv (default: all, one after the other)
@@ -19,10 +20,15 @@ targets=("$@")
 # --- toolchain (idempotent: installs only what is missing) --------------------------------
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo=sudo
+case $(cut -d. -f1 /etc/debian_version 2>/dev/null) in
+  12) clang_default=14 ;;
+  *) clang_default=19 ;;  # Debian 13 (trixie)
+esac
+llvm=${GANCRAFT_CLANG_VERSION:-$clang_default}
 missing=()
-command -v clang++-14 >/dev/null || missing+=(clang-14)
-compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null ||
-  missing+=(libclang-rt-14-dev)
+command -v "clang++-$llvm" >/dev/null || missing+=("clang-$llvm")
+compgen -G "/usr/lib/llvm-$llvm/lib/clang/*/lib/*/libclang_rt.fuzzer*.a" >/dev/null ||
+  missing+=("libclang-rt-$llvm-dev")
 command -v cmake >/dev/null || missing+=(cmake)
 [[ -f /usr/include/png.h ]] || missing+=(libpng-dev)
 [[ -f /usr/include/jpeglib.h ]] || missing+=(libjpeg62-turbo-dev)
@@ -36,7 +42,7 @@ fi
 
 # --- build ----------------------------------------------------------------------------------
 build=build-fuzz
-cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="clang++-$llvm" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "${GANCRAFT_FUZZ_JOBS:-$(nproc)}"
 
 # --- run ------------------------------------------------------------------------------------

@@ -182,11 +182,11 @@ inline json resolve_config(const json& config, const std::string& source) {
   detail::check_tree(config, "", source);
   json resolved = json::object();
   for (const auto& k : config_schema()) {
-    const json::json_pointer ptr("/" + [&] {
-      std::string p = k.path;
-      std::replace(p.begin(), p.end(), '.', '/');
-      return p;
-    }());
+    // Appended rather than `"/" + path`: GCC 12 warns falsely (-Wstringop-overflow) on that.
+    std::string pointer(1, '/');
+    pointer += k.path;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    const json::json_pointer ptr(pointer);
     resolved[ptr] = config.contains(ptr) ? config.at(ptr) : k.default_value;
   }
   return resolved;

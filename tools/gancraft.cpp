@@ -17,6 +17,7 @@
 #endif
 
 #include <gancraft/detail/threads.hpp>
+#include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
 #ifdef GANCRAFT_HAS_DISTRIBUTED  // linked with gancraft::distributed
 #include <gancraft/distributed/data_parallel.hpp>
@@ -310,8 +311,9 @@ gt::RuntimeNet load_run_generator(const fs::path& run, const Options& o, json& c
     from /= gc::detail::step_dir_name(integer(o.get("checkpoint"), "--checkpoint"));
     if (!fs::is_directory(from)) {
       std::string have;
-      for (const auto& dir : gc::list_checkpoints(run / "checkpoints")) have += " " + dir.filename().string();
-      throw gc::OptionError(from.string() + ": no such checkpoint; this run has:" + (have.empty() ? " none" : have));
+      for (const auto& dir : gc::list_checkpoints(run / "checkpoints")) have.append(" ").append(dir.filename().string());
+      throw gc::OptionError(gc::detail::str(from.string(), ": no such checkpoint; this run has:",
+                                            have.empty() ? std::string(" none") : have));
     }
   }
   const fs::path loaded = gc::load_generator(generator, from);
@@ -479,11 +481,18 @@ int cmd_eval(int argc, char** argv) {
 
 int cmd_info() {
   std::cout << "gancraft " << gc::version << "\n"
-            << "LibTorch " << TORCH_VERSION << "\n"
+            << "LibTorch " << gc::detail::linked_torch_version() << " (linked; compiled against headers "
+            << TORCH_VERSION << ")\n"
             << "device: cpu" << (torch::cuda::is_available() ? ", cuda (" + std::to_string(torch::cuda::device_count()) + " devices)" : " (no CUDA)") << "\n"
             << "threads: LibTorch intra-op " << torch::get_num_threads() << ", inter-op "
             << torch::get_num_interop_threads() << ", BLAS " << gc::detail::blas_threads() << "\n"
-            << "BLAS: " << gc::detail::blas_description() << "\n";
+            << "BLAS: "
+            << (gc::detail::blas_library().empty()
+                    // The wheels and the official zip link MKL into libtorch_cpu, exporting none of it.
+                    ? "built into libtorch_cpu (BLAS_INFO=" + gc::detail::torch_build_setting("BLAS_INFO") +
+                          "), threads as LibTorch's"
+                    : gc::detail::blas_description())
+            << "\n";
   // What training would use: the environment's defaults unless a config sets trainer.threads.
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   std::cout << "thread settings: TrainerOptions::threads unset leaves these as they are; set, it "
@@ -534,9 +543,11 @@ int main(int argc, char** argv) try {
 #ifdef GANCRAFT_HAS_DISTRIBUTED
 } catch (const gc::distributed::CommunicationError& e) {
   static_assert(gc::distributed::kCommunicationErrorExitCode == gt::kCommunicationErrorExitCode);
-  // A status of its own, so that `gancraft launch` blames the rank that really failed.
-  std::cerr << "gancraft: " << e.what() << "\n";
-  return gc::distributed::kCommunicationErrorExitCode;
+  // A status of its own, so that `gancraft launch` blames the rank that really failed. _Exit:
+  // a rendezvous past its deadline leaves c10d's threads behind, which static destructors at a
+  // normal exit could trip over; every file of the run is closed by now.
+  std::cerr << "gancraft: " << e.what() << std::endl;
+  std::_Exit(gc::distributed::kCommunicationErrorExitCode);
 #endif
 } catch (const c10::Error& e) {  // e.g. an unknown trainer.device: no LibTorch backtrace
   std::cerr << "gancraft: " << e.what_without_backtrace() << "\n";

@@ -5,11 +5,11 @@
 /// Major version: changes on incompatible API changes.
 #define GANCRAFT_VERSION_MAJOR 0
 /// Minor version: changes when features are added compatibly.
-#define GANCRAFT_VERSION_MINOR 1
+#define GANCRAFT_VERSION_MINOR 2
 /// Patch version: changes on compatible fixes.
 #define GANCRAFT_VERSION_PATCH 0
 /// The version as a string literal, "major.minor.patch".
-#define GANCRAFT_VERSION_STRING "0.1.0"
+#define GANCRAFT_VERSION_STRING "0.2.0"
 
 namespace gancraft {
 /// The gancraft version as "major.minor.patch".

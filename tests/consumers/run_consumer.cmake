@@ -1,10 +1,11 @@
 # Driver for one consumer test: cmake -DMODE=<fetchcontent|find_package|add_subdirectory> ... -P run_consumer.cmake
 # Configures, builds and runs tests/consumers/<MODE> in a fresh WORK_DIR, so every CTest test is
 # self-contained. Inputs: MODE, GANCRAFT_SOURCE_DIR, CONSUMER_DIR, WORK_DIR, GENERATOR,
-# CXX_COMPILER, MAKE_PROGRAM (may be empty), EXPECTED_VERSION.
+# CXX_COMPILER, MAKE_PROGRAM (may be empty), EXPECTED_VERSION, TORCH_PREFIX (the LibTorch's
+# cmake prefix, e.g. a wheel's torch.utils.cmake_prefix_path: the only hint a consumer gets).
 cmake_minimum_required(VERSION 3.20)
 
-foreach(var MODE GANCRAFT_SOURCE_DIR CONSUMER_DIR WORK_DIR GENERATOR CXX_COMPILER EXPECTED_VERSION)
+foreach(var MODE GANCRAFT_SOURCE_DIR CONSUMER_DIR WORK_DIR GENERATOR CXX_COMPILER EXPECTED_VERSION TORCH_PREFIX)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "run_consumer.cmake: -D${var}=... is required")
   endif()
@@ -19,7 +20,8 @@ endif()
 function(step name)
   string(TIMESTAMP t0 "%s")
   message(STATUS "[${MODE}] ${name}: ${ARGN}")
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out
+    WORKING_DIRECTORY "${WORK_DIR}")
   string(TIMESTAMP t1 "%s")
   math(EXPR dt "${t1} - ${t0}")
   if(NOT rc EQUAL 0)
@@ -42,7 +44,7 @@ if(MODE STREQUAL "find_package")
     -S "${GANCRAFT_SOURCE_DIR}" -B "${gancraft_build}"
     -DGANCRAFT_BUILD_TESTS=OFF -DGANCRAFT_BUILD_EXAMPLES=OFF -DGANCRAFT_BUILD_TOOLS=OFF
     -DGANCRAFT_BUILD_BENCH=OFF -DGANCRAFT_CHECK_HEADERS=OFF -DGANCRAFT_INSTALL=ON
-    "-DCMAKE_INSTALL_PREFIX=${prefix}")
+    "-DCMAKE_INSTALL_PREFIX=${prefix}" "-DCMAKE_PREFIX_PATH=${TORCH_PREFIX}")
   step("build gancraft" "${CMAKE_COMMAND}" --build "${gancraft_build}")
   step("install gancraft" "${CMAKE_COMMAND}" --install "${gancraft_build}")
   foreach(f include/gancraft/gan.hpp include/gancraft/version.hpp
@@ -56,14 +58,18 @@ if(MODE STREQUAL "find_package")
   # The build-tree export must resolve too (configure only: the build below covers compiling).
   step("configure consumer against the build tree" "${CMAKE_COMMAND}" ${common_args}
     -S "${CONSUMER_DIR}" -B "${WORK_DIR}/consumer-build-tree"
-    "-Dgancraft_DIR=${gancraft_build}" "-DGANCRAFT_EXPECTED_CONFIG_DIR=${gancraft_build}")
+    "-Dgancraft_DIR=${gancraft_build}" "-DGANCRAFT_EXPECTED_CONFIG_DIR=${gancraft_build}"
+    "-DCMAKE_PREFIX_PATH=${TORCH_PREFIX}")
 
-  step("configure consumer" "${CMAKE_COMMAND}" ${common_args}
-    -S "${CONSUMER_DIR}" -B "${consumer_build}"
+  # The LibTorch through the environment's CMAKE_PREFIX_PATH, gancraft's install through the
+  # variable (a list would be split on its way through step()).
+  step("configure consumer" "${CMAKE_COMMAND}" -E env "CMAKE_PREFIX_PATH=${TORCH_PREFIX}"
+    "${CMAKE_COMMAND}" ${common_args} -S "${CONSUMER_DIR}" -B "${consumer_build}"
     "-DCMAKE_PREFIX_PATH=${prefix}" "-DGANCRAFT_EXPECTED_CONFIG_DIR=${prefix}/share/cmake/gancraft")
 else()
   step("configure consumer" "${CMAKE_COMMAND}" ${common_args}
-    -S "${CONSUMER_DIR}" -B "${consumer_build}" "-DGANCRAFT_SOURCE_DIR=${GANCRAFT_SOURCE_DIR}")
+    -S "${CONSUMER_DIR}" -B "${consumer_build}" "-DGANCRAFT_SOURCE_DIR=${GANCRAFT_SOURCE_DIR}"
+    "-DCMAKE_PREFIX_PATH=${TORCH_PREFIX}")
 endif()
 
 step("build consumer" "${CMAKE_COMMAND}" --build "${consumer_build}")

@@ -2,7 +2,7 @@
 // Trainer's validation of its options, modules and data.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "what_contains.hpp"
 

@@ -2,7 +2,7 @@
 // formulas (plain std::log / std::exp on doubles), independent of the library's softplus form.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "what_contains.hpp"
 

@@ -3,7 +3,7 @@
 // it directly (it would not compile); this matcher applies it to the exception's what(),
 // which keeps the exception-type check of CHECK_THROWS_MATCHES.
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <exception>
 #include <string>
@@ -12,7 +12,7 @@
 namespace gancraft::test {
 
 /// Matches a std::exception whose what() contains `needle` (case-sensitive).
-class WhatContains : public Catch::MatcherBase<std::exception> {
+class WhatContains : public MatcherBaseOf<std::exception> {
  public:
   explicit WhatContains(std::string needle) : needle_(std::move(needle)) {}
   bool match(const std::exception& e) const override {

@@ -2,7 +2,7 @@
 // hung or exhausted memory in a fuzzer (fuzz/), or that a guard exists for, is fed to the
 // torch-facing reader, which must answer with gancraft::IoError naming the file.
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <zlib.h>
 
@@ -21,7 +21,7 @@
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
-using Catch::Matchers::Contains;
+inline auto Contains(const std::string& text) { return ContainsText(text); }
 
 namespace {
 

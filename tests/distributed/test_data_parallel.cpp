@@ -9,7 +9,7 @@
 #include <gancraft/distributed/data_parallel.hpp>
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <csignal>
 #include <filesystem>

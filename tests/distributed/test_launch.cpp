@@ -4,7 +4,7 @@
 
 #include "../support/test_support.hpp"
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <cerrno>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // Tests for gancraft/io/png.hpp and gancraft/io/image_grid.hpp.
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
 
@@ -16,7 +16,7 @@
 #include <gancraft/io/png.hpp>
 
 namespace fs = std::filesystem;
-using Catch::Matchers::Contains;
+inline auto Contains(const std::string& text) { return ContainsText(text); }
 
 namespace {
 

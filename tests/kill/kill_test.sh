@@ -42,7 +42,7 @@ while :; do
     "") ;;  # killed before printing anything (during start-up)
     *) echo "kill_test: unexpected start: $first"; cat "$work/run.log"; exit 1 ;;
   esac
-  if grep -q "skipping damaged" "$work/run.log"; then echo "kill_test: a checkpoint was damaged:"; cat "$work/run.log"; exit 1; fi
+  if grep -q "skipping checkpoint" "$work/run.log"; then echo "kill_test: a checkpoint was damaged:"; cat "$work/run.log"; exit 1; fi
   n=0  # a kill during start-up can come before the checkpoint directory exists
   [[ -d $work/run/checkpoints ]] && n=$(find "$work/run/checkpoints" -maxdepth 1 -name '.*' | wc -l)
   debris_seen=$((debris_seen + n))

@@ -6,7 +6,7 @@
 #include "../support/test_support.hpp"
 #include "../training/fixtures.hpp"
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -162,24 +162,24 @@ TEST_CASE("Evaluate refuses bad options, naming them", "[metrics][evaluate]") {
   auto msg = gc::test::error_message<gc::OptionError>([&] {
     Evaluate("e.jsonl", identity, real, EvaluateOptions().metrics({Metric::InceptionScore}));
   });
-  CHECK_THAT(msg, Catch::Contains("needs EvaluateOptions::logits"));
+  CHECK_THAT(msg, ContainsText("needs EvaluateOptions::logits"));
   msg = gc::test::error_message<gc::OptionError>([&] {
     Evaluate("e.jsonl", identity, real, EvaluateOptions().metrics({Metric::Kid}).samples(100));
   });
-  CHECK_THAT(msg, Catch::Contains("KID subset size 1000 exceeds"));
+  CHECK_THAT(msg, ContainsText("KID subset size 1000 exceeds"));
   msg = gc::test::error_message<gc::OptionError>([&] { Evaluate("e.jsonl", identity, real, EvaluateOptions().best_by("fid")); });
-  CHECK_THAT(msg, Catch::Contains("best_by \"fid\""));
+  CHECK_THAT(msg, ContainsText("best_by \"fid\""));
   msg = gc::test::error_message<gc::ShapeError>([&] { Evaluate("e.jsonl", identity, torch::zeros({5}), EvaluateOptions()); });
-  CHECK_THAT(msg, Catch::Contains("real features must be [N, D]"));
+  CHECK_THAT(msg, ContainsText("real features must be [N, D]"));
   // Caught at construction, not after `every` steps of training.
   msg = gc::test::error_message<gc::OptionError>([&] {
     Evaluate("e.jsonl", identity, real, EvaluateOptions().best_by("kid").best_checkpoint("best"));
   });
-  CHECK_THAT(msg, Catch::Contains("best_by \"kid\" picks the best checkpoint but is not among the chosen metrics"));
+  CHECK_THAT(msg, ContainsText("best_by \"kid\" picks the best checkpoint but is not among the chosen metrics"));
   msg = gc::test::error_message<gc::OptionError>([&] { Evaluate("e.jsonl", identity, real, EvaluateOptions().samples(2)); });
-  CHECK_THAT(msg, Catch::Contains("more samples than features (2): EvaluateOptions::samples is 2"));
+  CHECK_THAT(msg, ContainsText("more samples than features (2): EvaluateOptions::samples is 2"));
   msg = gc::test::error_message<gc::OptionError>([&] {
     Evaluate("e.jsonl", identity, real, EvaluateOptions().samples(50).metrics({Metric::DensityCoverage}).density_coverage_k(50));
   });
-  CHECK_THAT(msg, Catch::Contains("density_coverage_k must be in [1, 49]"));
+  CHECK_THAT(msg, ContainsText("density_coverage_k must be in [1, 49]"));
 }

@@ -1,4 +1,4 @@
-// Feature extractors: modules, TorchScript from python3-torch, the FID input convention,
+// Feature extractors: modules, TorchScript from the same LibTorch's Python, the FID input convention,
 // batched extraction, and the 2-D mixture measures.
 #include <gancraft/data/gaussian_mixture.hpp>
 #include <gancraft/metrics/feature_extractor.hpp>
@@ -9,7 +9,7 @@
 
 #include "../support/test_support.hpp"
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -22,11 +22,11 @@ namespace gm = gancraft::metrics;
 
 namespace {
 
-/// Exports the traced network once (fails, never passes silently, without python3-torch).
+/// Exports the traced network once (fails, never passes silently, without torch in GANCRAFT_PYTHON).
 std::filesystem::path torchscript_dir() {
   static const std::filesystem::path dir = [] {
     auto d = gc::test::fresh_dir("metrics_torchscript_" + std::to_string(::getpid()));
-    const std::string cmd = "/usr/bin/python3 " GANCRAFT_SOURCE_DIR "/tests/metrics/make_torchscript.py " +
+    const std::string cmd = GANCRAFT_PYTHON " " GANCRAFT_SOURCE_DIR "/tests/metrics/make_torchscript.py " +
                             d.string() + " > " + (d / "log.txt").string() + " 2>&1";
     INFO(gc::test::read_bytes(d / "log.txt"));
     REQUIRE(std::system(cmd.c_str()) == 0);
@@ -50,10 +50,10 @@ TEST_CASE("a TorchScript network exported from Python extracts the same features
 TEST_CASE("load_torchscript_extractor names a missing or corrupt file", "[metrics]") {
   const auto dir = gc::test::fresh_dir("metrics_bad_torchscript");
   std::string msg = gc::test::error_message<gc::IoError>([&] { gm::load_torchscript_extractor(dir / "none.pt"); });
-  CHECK_THAT(msg, Catch::Contains("no such file") && Catch::Contains("none.pt"));
+  CHECK_THAT(msg, ContainsText("no such file") && ContainsText("none.pt"));
   std::ofstream(dir / "junk.pt") << "not a zip archive";
   msg = gc::test::error_message<gc::IoError>([&] { gm::load_torchscript_extractor(dir / "junk.pt"); });
-  CHECK_THAT(msg, Catch::Contains("junk.pt") && Catch::Contains("not a readable TorchScript module"));
+  CHECK_THAT(msg, ContainsText("junk.pt") && ContainsText("not a readable TorchScript module"));
 }
 
 TEST_CASE("prepare_for_inception follows the pytorch-fid convention", "[metrics]") {
@@ -89,7 +89,7 @@ TEST_CASE("module_extractor and extract_features run any module in batches", "[m
   // An extractor that drops rows is caught, naming the shapes.
   gm::FeatureExtractor bad = [](const torch::Tensor& t) { return t.narrow(0, 0, 1); };
   const auto msg = gc::test::error_message<gc::ShapeError>([&] { gm::extract_features(bad, x, 4); });
-  CHECK_THAT(msg, Catch::Contains("[1, 4] for a batch of 4 images"));
+  CHECK_THAT(msg, ContainsText("[1, 4] for a batch of 4 images"));
 }
 
 TEST_CASE("feature CSV files round-trip exactly and name bad lines", "[metrics]") {
@@ -101,18 +101,18 @@ TEST_CASE("feature CSV files round-trip exactly and name bad lines", "[metrics]"
   CHECK(torch::equal(gm::read_features_csv(dir / "header.csv"), torch::tensor({1.0, 2.0, 3.0, 4.0}, torch::kDouble).view({2, 2})));
   std::ofstream(dir / "ragged.csv") << "1,2\n3\n";
   CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "ragged.csv"); }),
-             Catch::Contains("ragged.csv: line 2 has 1 values, earlier rows have 2"));
+             ContainsText("ragged.csv: line 2 has 1 values, earlier rows have 2"));
   std::ofstream(dir / "nan.csv") << "1,2\n3,nan\n";
   CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "nan.csv"); }),
-             Catch::Contains("line 2, column 2: \"nan\" is not a finite number"));
+             ContainsText("line 2, column 2: \"nan\" is not a finite number"));
   // A first row with one bad value is an error, not a header silently dropped.
   std::ofstream(dir / "badfirst.csv") << "1.0,abc\n3,4\n";
   CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "badfirst.csv"); }),
-             Catch::Contains("line 1, column 2: \"abc\" is not a finite number"));
+             ContainsText("line 1, column 2: \"abc\" is not a finite number"));
   CHECK_THROWS_AS(gm::write_features_csv(dir / "nan.csv", torch::full({2, 2}, std::nan(""))), gc::OptionError);
   std::ofstream(dir / "empty.csv") << "x,y\n";
   CHECK_THAT(gc::test::error_message<gc::IoError>([&] { gm::read_features_csv(dir / "empty.csv"); }),
-             Catch::Contains("no numeric rows"));
+             ContainsText("no numeric rows"));
 }
 
 TEST_CASE("mixture_quality counts modes, high-quality samples and reverse KL", "[metrics]") {

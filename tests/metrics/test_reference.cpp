@@ -9,7 +9,7 @@
 
 #include "../support/test_support.hpp"
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -27,11 +27,11 @@ struct Reference {
   nlohmann::json expected;
 };
 
-/// Runs the reference script once (fails, never passes silently, when python3-scipy is missing).
+/// Runs the reference script once (fails, never passes silently, when GANCRAFT_PYTHON lacks scipy).
 const Reference& reference() {
   static const Reference ref = [] {
     const auto dir = gc::test::fresh_dir("metrics_reference_" + std::to_string(::getpid()));
-    const std::string cmd = "/usr/bin/python3 " GANCRAFT_SOURCE_DIR "/tests/metrics/reference_metrics.py " +
+    const std::string cmd = GANCRAFT_PYTHON " " GANCRAFT_SOURCE_DIR "/tests/metrics/reference_metrics.py " +
                             dir.string() + " > " + (dir / "log.txt").string() + " 2>&1";
     INFO(gc::test::read_bytes(dir / "log.txt"));
     REQUIRE(std::system(cmd.c_str()) == 0);
@@ -149,22 +149,22 @@ TEST_CASE("FeatureStatistics streams batches into the full-set mean and covarian
 TEST_CASE("metric errors name the sets and the numbers", "[metrics]") {
   const auto small = torch::randn({10, 16}), big = torch::randn({100, 16});
   std::string msg = gc::test::error_message<gc::OptionError>([&] { gm::frechet_distance(small, big); });
-  CHECK_THAT(msg, Catch::Contains("set a has 10 samples for 16 features"));
+  CHECK_THAT(msg, ContainsText("set a has 10 samples for 16 features"));
   msg = gc::test::error_message<gc::ShapeError>([&] { gm::frechet_distance(big, torch::randn({100, 8})); });
-  CHECK_THAT(msg, Catch::Contains("set a has 16 features per sample, set b has 8"));
+  CHECK_THAT(msg, ContainsText("set a has 16 features per sample, set b has 8"));
   msg = gc::test::error_message<gc::OptionError>([&] {
     gm::kernel_inception_distance(small, big, gm::KidOptions().subset_size(50));
   });
-  CHECK_THAT(msg, Catch::Contains("subset_size 50") && Catch::Contains("a has 10 samples"));
+  CHECK_THAT(msg, ContainsText("subset_size 50") && ContainsText("a has 10 samples"));
   msg = gc::test::error_message<gc::OptionError>([&] { gm::precision_recall(small, big, 10); });
-  CHECK_THAT(msg, Catch::Contains("the real set has N = 10 samples; got k = 10"));
+  CHECK_THAT(msg, ContainsText("the real set has N = 10 samples; got k = 10"));
   msg = gc::test::error_message<gc::OptionError>([&] {
     gm::FeatureStatistics s;
     s.add(torch::full({3, 2}, std::nan("")));
   });
-  CHECK_THAT(msg, Catch::Contains("NaN"));
+  CHECK_THAT(msg, ContainsText("NaN"));
   msg = gc::test::error_message<gc::OptionError>([&] { gm::inception_score(torch::randn({5, 3}), 6); });
-  CHECK_THAT(msg, Catch::Contains("splits must be in [1, N] for 5 samples"));
+  CHECK_THAT(msg, ContainsText("splits must be in [1, N] for 5 samples"));
 }
 
 TEST_CASE("precision and recall see mode dropping, density and coverage too", "[metrics]") {

@@ -1,6 +1,6 @@
 // Tests for gancraft/models: DCGAN (Radford et al. 2015, arXiv:1511.06434) and
 // MLP (Goodfellow et al. 2014, arXiv:1406.2661) generators and discriminators.
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <gancraft/models/dcgan.hpp>
 #include <gancraft/models/mlp.hpp>
@@ -27,7 +27,7 @@ int64_t count_submodules(const torch::nn::Module& m) {
 }
 
 /// Matches an exception whose what() contains `needle`.
-class MessageContains : public Catch::MatcherBase<std::exception> {
+class MessageContains : public MatcherBaseOf<std::exception> {
  public:
   explicit MessageContains(std::string needle) : needle_(std::move(needle)) {}
   bool match(const std::exception& e) const override {

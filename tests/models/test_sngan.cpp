@@ -1,6 +1,6 @@
 // Tests for gancraft/models/sngan.hpp: the SNGAN ResNet generator and discriminator for 32×32
 // images (Miyato et al. 2018, arXiv:1802.05957, appendix "ResNet architectures for CIFAR-10").
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <gancraft/losses/hinge.hpp>
 #include <gancraft/models/sngan.hpp>
@@ -62,20 +62,20 @@ TEST_CASE("SNGAN rejects bad options and shapes with the value in the message",
           "[models][sngan]") {
   using gc::test::error_message;
   CHECK_THAT(error_message<gc::OptionError>([] { SNGANGenerator(SNGANGeneratorOptions(0)); }),
-             Catch::Contains("latent_dim must be >= 1, got 0"));
+             ContainsText("latent_dim must be >= 1, got 0"));
   CHECK_THAT(error_message<gc::OptionError>(
                  [] { SNGANGenerator(SNGANGeneratorOptions(8).channels(-2)); }),
-             Catch::Contains("-2"));
+             ContainsText("-2"));
   CHECK_THAT(error_message<gc::OptionError>(
                  [] { SNGANDiscriminator(SNGANDiscriminatorOptions().image_channels(0)); }),
-             Catch::Contains("image_channels must be >= 1, got 0"));
+             ContainsText("image_channels must be >= 1, got 0"));
 
   SNGANGenerator g(SNGANGeneratorOptions(8).channels(4));
   CHECK_THAT(error_message<gc::ShapeError>([&] { g(torch::randn({2, 9})); }),
-             Catch::Contains("[2, 9]"));
+             ContainsText("[2, 9]"));
   SNGANDiscriminator d(SNGANDiscriminatorOptions().channels(4));
   CHECK_THAT(error_message<gc::ShapeError>([&] { d(torch::randn({2, 3, 28, 28})); }),
-             Catch::Contains("[2, 3, 28, 28]"));
+             ContainsText("[2, 3, 28, 28]"));
   CHECK_THROWS_AS(d->forward_flops(-1), gc::OptionError);
 }
 

@@ -5,7 +5,7 @@
 
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -80,12 +80,12 @@ TEST_CASE("config errors stop the tool before anything is written, naming the ke
     auto r = cli("train --config " + cfg.string() + " --out " + out.string());
     INFO(c.config << "\n" << r.out);
     CHECK(r.rc != 0);
-    CHECK_THAT(r.out, Catch::Matchers::Contains(c.expect1) && Catch::Matchers::Contains(c.expect2));
+    CHECK_THAT(r.out, ContainsText(c.expect1) && ContainsText(c.expect2));
     CHECK_FALSE(fs::exists(out));
   }
   auto r = cli("train --config " + write_config("ok", kRing).string() + " --out " + out.string() + " --set model.layer=2");
   CHECK(r.rc != 0);
-  CHECK_THAT(r.out, Catch::Matchers::Contains("--set model.layer=2: unknown key \"model.layer\""));
+  CHECK_THAT(r.out, ContainsText("--set model.layer=2: unknown key \"model.layer\""));
   // Options the hooks refuse, and a model that cannot make the data's samples, also stop the
   // tool before the run directory exists.
   for (const char* set : {"hooks.checkpoint_every=0", "hooks.log_every=0", "model.kind=\"dcgan\""}) {
@@ -97,7 +97,7 @@ TEST_CASE("config errors stop the tool before anything is written, naming the ke
   auto shape = cli("train --config " + (fs::path(GANCRAFT_SOURCE_DIR) / "configs" / "fashion_mnist_dcgan.json").string() +
                    " --out " + out.string() + " --set model.image_size=32");
   CHECK(shape.rc != 0);
-  CHECK_THAT(shape.out, Catch::Matchers::Contains("[1, 32, 32]") && Catch::Matchers::Contains("[1, 28, 28]"));
+  CHECK_THAT(shape.out, ContainsText("[1, 32, 32]") && ContainsText("[1, 28, 28]"));
   CHECK_FALSE(fs::exists(out));
 }
 
@@ -119,7 +119,7 @@ TEST_CASE("set overrides parse JSON and fall back to a string", "[cli]") {
   json bad = json::object();
   gt::apply_override(bad, "trainer.steps=\xff\xfe");
   CHECK_THROWS_AS(gt::resolve_config(bad, "fuzz"), gancraft::OptionError);
-  CHECK_THROWS_WITH(gt::resolve_config(bad, "fuzz"), Catch::Matchers::Contains("trainer.steps: expected integer"));
+  CHECK_THROWS_WITH(gt::resolve_config(bad, "fuzz"), ContainsText("trainer.steps: expected integer"));
   const json resolved = gt::resolve_config(c, "test");
   CHECK(resolved["trainer"]["batch_size"] == 64);  // defaults filled in
   CHECK(resolved["loss"]["kind"] == "hinge");
@@ -130,7 +130,7 @@ TEST_CASE("docs/config.md is generated from the schema", "[cli]") {
   std::stringstream s;
   s << in.rdbuf();
   CHECK(s.str() == gt::config_markdown());
-  for (const auto& k : gt::config_schema()) CHECK_THAT(s.str(), Catch::Matchers::Contains("`" + k.path + "`"));
+  for (const auto& k : gt::config_schema()) CHECK_THAT(s.str(), ContainsText("`" + k.path + "`"));
   auto r = cli("config-doc");
   CHECK(r.rc == 0);
   CHECK(r.out == gt::config_markdown());
@@ -153,13 +153,13 @@ TEST_CASE("train writes a run directory, refuses to overwrite, resumes, samples"
   const auto before = fs::last_write_time(out / "metrics.jsonl");
   auto again = cli("train --config " + cfg.string() + " --out " + out.string());
   CHECK(again.rc != 0);
-  CHECK_THAT(again.out, Catch::Matchers::Contains("already holds a run") && Catch::Matchers::Contains("--resume"));
+  CHECK_THAT(again.out, ContainsText("already holds a run") && ContainsText("--resume"));
   CHECK(fs::last_write_time(out / "metrics.jsonl") == before);
 
   auto resumed = cli("train --out " + out.string() + " --resume --set trainer.steps=60");
   INFO(resumed.out);
   CHECK(resumed.rc == 0);
-  CHECK_THAT(resumed.out, Catch::Matchers::Contains("resumed from") && Catch::Matchers::Contains("done: 60 steps"));
+  CHECK_THAT(resumed.out, ContainsText("resumed from") && ContainsText("done: 60 steps"));
 
   auto csv = cli("sample --run " + out.string() + " --n 7 --out " + (out / "s.csv").string() + " --seed 2");
   INFO(csv.out);
@@ -174,18 +174,18 @@ TEST_CASE("train writes a run directory, refuses to overwrite, resumes, samples"
   CHECK(rows == 7);
   auto png = cli("sample --run " + out.string() + " --n 4 --out " + (out / "s.png").string());
   CHECK(png.rc != 0);
-  CHECK_THAT(png.out, Catch::Matchers::Contains("use --out FILE.csv"));
+  CHECK_THAT(png.out, ContainsText("use --out FILE.csv"));
   auto old = cli("sample --run " + out.string() + " --checkpoint 20 --n 3 --out " + (out / "old.csv").string());
   CHECK(old.rc == 0);
-  CHECK_THAT(old.out, Catch::Matchers::Contains("step-000020"));
+  CHECK_THAT(old.out, ContainsText("step-000020"));
 
   // A resume with another model width is refused, naming the tensor; nothing is trained.
   auto wider = cli("train --out " + out.string() + " --resume --set model.hidden=64 --set trainer.steps=80");
   CHECK(wider.rc != 0);
-  CHECK_THAT(wider.out, Catch::Matchers::Contains("has shape") && Catch::Matchers::Contains("other options"));
+  CHECK_THAT(wider.out, ContainsText("has shape") && ContainsText("other options"));
   auto not_run = cli("sample --run " + (out / "checkpoints").string() + " --n 3 --out " + (out / "x.csv").string());
   CHECK(not_run.rc != 0);
-  CHECK_THAT(not_run.out, Catch::Matchers::Contains("is not a gancraft run directory"));
+  CHECK_THAT(not_run.out, ContainsText("is not a gancraft run directory"));
 }
 
 TEST_CASE("sample draws image grids with truncation and spherical interpolation", "[cli]") {
@@ -212,20 +212,20 @@ TEST_CASE("sample draws image grids with truncation and spherical interpolation"
 TEST_CASE("info names versions and the BLAS, unknown commands and metrics refuse", "[cli]") {
   auto info = cli("info");
   CHECK(info.rc == 0);
-  CHECK_THAT(info.out, Catch::Matchers::Contains("gancraft " GANCRAFT_VERSION_STRING) &&
-                           Catch::Matchers::Contains("LibTorch") && Catch::Matchers::Contains("BLAS: OpenBLAS"));
+  CHECK_THAT(info.out, ContainsText("gancraft " GANCRAFT_VERSION_STRING) &&
+                           ContainsText("LibTorch") && ContainsText("BLAS: OpenBLAS"));
   auto eval = cli("eval fid --a x.csv --b y.csv");
   CHECK(eval.rc != 0);
-  CHECK_THAT(eval.out, Catch::Matchers::Contains("unknown metric 'fid'"));
+  CHECK_THAT(eval.out, ContainsText("unknown metric 'fid'"));
   auto stray = cli("train configs/fashion_mnist_dcgan.json");
   CHECK(stray.rc != 0);
-  CHECK_THAT(stray.out, Catch::Matchers::Contains("unexpected argument 'configs/fashion_mnist_dcgan.json'"));
+  CHECK_THAT(stray.out, ContainsText("unexpected argument 'configs/fashion_mnist_dcgan.json'"));
   auto help = cli("sample --help");
   CHECK(help.rc == 0);
-  CHECK_THAT(help.out, Catch::Matchers::Contains("usage: gancraft"));
+  CHECK_THAT(help.out, ContainsText("usage: gancraft"));
   auto bad = cli("frobnicate");
   CHECK(bad.rc == 2);
-  CHECK_THAT(bad.out, Catch::Matchers::Contains("unknown command 'frobnicate'"));
+  CHECK_THAT(bad.out, ContainsText("unknown command 'frobnicate'"));
 }
 
 TEST_CASE("eval prints one JSON object per metric from feature files", "[cli][metrics]") {
@@ -259,14 +259,14 @@ TEST_CASE("eval prints one JSON object per metric from feature files", "[cli][me
   // Errors name the problem: an option the metric does not take, a missing file, too few samples.
   auto stray = cli("eval fd" + files + " --k 3");
   CHECK(stray.rc != 0);
-  CHECK_THAT(stray.out, Catch::Matchers::Contains("unknown option --k"));
+  CHECK_THAT(stray.out, ContainsText("unknown option --k"));
   auto missing = cli("eval fd --a " + (dir / "none.csv").string() + " --b " + (dir / "b.csv").string());
   CHECK(missing.rc != 0);
-  CHECK_THAT(missing.out, Catch::Matchers::Contains("none.csv: cannot open"));
+  CHECK_THAT(missing.out, ContainsText("none.csv: cannot open"));
   gancraft::metrics::write_features_csv(dir / "few.csv", a.narrow(0, 0, 4));
   auto few = cli("eval fd --a " + (dir / "few.csv").string() + " --b " + (dir / "b.csv").string());
   CHECK(few.rc != 0);
-  CHECK_THAT(few.out, Catch::Matchers::Contains("set a has 4 samples for 5 features"));
+  CHECK_THAT(few.out, ContainsText("set a has 4 samples for 5 features"));
 }
 
 TEST_CASE("eval fd-fmnist scores a run's generator against Fashion-MNIST", "[cli][metrics]") {
@@ -298,7 +298,7 @@ TEST_CASE("eval fd-fmnist scores a run's generator against Fashion-MNIST", "[cli
   auto ring = cli("train --config " + write_config("ring_eval", kRing).string() + " --out " + (out / "ring").string() +
                   " --set hooks.eval_every=10");
   CHECK(ring.rc != 0);
-  CHECK_THAT(ring.out, Catch::Matchers::Contains("needs data.kind fashion_mnist, got \"ring\""));
+  CHECK_THAT(ring.out, ContainsText("needs data.kind fashion_mnist, got \"ring\""));
   CHECK(!fs::exists(out / "ring"));
   auto run = cli("eval fd-fmnist --run " + out.string() + " --n 500 --against test");
   INFO(run.out);
@@ -308,10 +308,10 @@ TEST_CASE("eval fd-fmnist scores a run's generator against Fashion-MNIST", "[cli
   CHECK(j["n_a"] == 500);
   auto wrong = cli("eval fd-fmnist --run " + out.string() + " --split test");
   CHECK(wrong.rc != 0);
-  CHECK_THAT(wrong.out, Catch::Matchers::Contains("exactly one of --run DIR"));
+  CHECK_THAT(wrong.out, ContainsText("exactly one of --run DIR"));
   auto bad = cli("eval fd-fmnist --split test --classifier " + (out / "config.json").string());
   CHECK(bad.rc != 0);
-  CHECK_THAT(bad.out, Catch::Matchers::Contains("config.json"));
+  CHECK_THAT(bad.out, ContainsText("config.json"));
 }
 
 #endif  // GANCRAFT_CLI

@@ -1,6 +1,6 @@
 // Tests for tools/report.hpp (`gancraft report DIR`), including a render in headless Chromium.
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
 
@@ -22,7 +22,7 @@
 
 namespace fs = std::filesystem;
 namespace gt = gancraft::tools;
-using Catch::Matchers::Contains;
+inline auto Contains(const std::string& text) { return ContainsText(text); }
 
 namespace {
 

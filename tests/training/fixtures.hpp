@@ -1,5 +1,6 @@
 #pragma once
 // Small modules and comparison helpers shared by the training tests.
+#include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
 
 #include <vector>
@@ -66,7 +67,7 @@ inline std::vector<torch::Tensor> adam_state(torch::optim::Optimizer& opt) {
   std::vector<torch::Tensor> out;
   for (auto& p : opt.param_groups()[0].params()) {
     auto& st = static_cast<torch::optim::AdamParamState&>(
-        *opt.state().at(c10::guts::to_string(p.unsafeGetTensorImpl())));
+        *opt.state().at(gancraft::detail::optimizer_state_key(opt, p)));
     out.push_back(st.exp_avg());
     out.push_back(st.exp_avg_sq());
     out.push_back(torch::tensor(st.step()));

@@ -1,7 +1,7 @@
 // Crash-safe checkpoints: exact resume, damaged checkpoints, divergence guard, signals, export.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
 #include "fixtures.hpp"
@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <numeric>
 #include <sstream>
 
@@ -78,7 +79,7 @@ TEST_CASE("checkpoint layout: manifest, latest pointer, keep_last, no debris", "
   for (const auto& e : fs::directory_iterator(root)) CHECK(e.path().filename().string()[0] != '.');
   auto m = gc::verify_checkpoint(root / "step-000030");
   CHECK(m.step == 30);
-  CHECK(m.files.size() == 6);
+  CHECK(m.files.size() == 8);  // G, D, 2 x optimizer (JSON + tensors), loop state, state.json
   // A stale temporary from a killed writer is never listed as a checkpoint, and is cleaned.
   fs::create_directories(root / ".tmp-step-000040-123");
   CHECK(gc::list_checkpoints(root).size() == 2);
@@ -100,13 +101,13 @@ TEST_CASE("damaged checkpoints are refused naming the file, resume falls back", 
 
   auto expect_fallback = [&](const std::string& needle) {
     CHECK_THROWS_AS(gc::verify_checkpoint(bad), gc::IoError);
-    CHECK_THROWS_WITH(gc::verify_checkpoint(bad), Catch::Matchers::Contains(needle));
+    CHECK_THROWS_WITH(gc::verify_checkpoint(bad), ContainsText(needle));
     auto u = make(20, 5);
     auto info = u.resume(root);
     CHECK(info.checkpoint == good);
     CHECK(info.step == 10);
     REQUIRE(info.skipped.size() == 1);
-    CHECK_THAT(info.skipped[0], Catch::Matchers::Contains(needle));
+    CHECK_THAT(info.skipped[0], ContainsText(needle));
   };
 
   SECTION("truncated") {
@@ -129,7 +130,7 @@ TEST_CASE("damaged checkpoints are refused naming the file, resume falls back", 
   }
   SECTION("wrong version") {
     std::string m = read_bytes(bad / "manifest.json");
-    const auto at = m.find("\"format_version\": 2");
+    const auto at = m.find("\"format_version\": 3");
     REQUIRE(at != std::string::npos);
     m.replace(at, 19, "\"format_version\": 9");
     write_bytes(bad / "manifest.json", m);
@@ -140,7 +141,7 @@ TEST_CASE("damaged checkpoints are refused naming the file, resume falls back", 
     fs::remove(bad / "manifest.json");
     auto u = make(20, 5);
     CHECK_THROWS_AS(u.resume(root), gc::IoError);
-    CHECK_THROWS_WITH(u.resume(root), Catch::Matchers::Contains("no valid checkpoint"));
+    CHECK_THROWS_WITH(u.resume(root), ContainsText("no valid checkpoint"));
   }
 }
 
@@ -152,7 +153,7 @@ TEST_CASE("resume refuses a checkpoint written with another batch size", "[check
   torch::manual_seed(1);
   auto u = gc::Trainer(BnGen{}, DropCritic{}, gc::losses::NonSaturating{}, small(5).batch_size(16));
   CHECK_THROWS_AS(gc::load_checkpoint(u, root / "step-000003"), gc::OptionError);
-  CHECK_THROWS_WITH(gc::load_checkpoint(u, root / "step-000003"), Catch::Matchers::Contains("batch_size"));
+  CHECK_THROWS_WITH(gc::load_checkpoint(u, root / "step-000003"), ContainsText("batch_size"));
 }
 
 TEST_CASE("loading into a module of another shape is refused before anything changes", "[checkpoint]") {
@@ -174,7 +175,7 @@ TEST_CASE("loading into a module of another shape is refused before anything cha
   const auto before = wide->a->weight.clone();
   CHECK_THROWS_AS(gc::load_generator(wide, root), gc::OptionError);
   CHECK_THROWS_WITH(gc::load_generator(wide, root),
-                    Catch::Matchers::Contains("generator.pt: 'a.weight' has shape [16, 4] but the model's has shape [32, 4]"));
+                    ContainsText("generator.pt: 'a.weight' has shape [16, 4] but the model's has shape [32, 4]"));
   CHECK(torch::equal(before, wide->a->weight));
 }
 
@@ -206,7 +207,7 @@ TEST_CASE("divergence guard: stop names the tensor, a NaN checkpoint is never wr
   auto u = make(40);  // without a guard the checkpointer itself refuses
   u.add_hook(Poison{15});
   u.add_hook(gc::hooks::Checkpointer(fresh_dir("guard_none"), gc::hooks::CheckpointerOptions().every(10)));
-  CHECK_THROWS_WITH(u.fit(ring_data()), Catch::Matchers::Contains("generator parameter 'a.weight' holds NaN"));
+  CHECK_THROWS_WITH(u.fit(ring_data()), ContainsText("generator parameter 'a.weight' holds NaN"));
   CHECK_FALSE(fs::exists(fs::path(GANCRAFT_TEST_TMP) / "checkpoint_guard_none" / "step-000020"));
 }
 
@@ -265,10 +266,10 @@ TEST_CASE("load_generator and a state dict that Python's torch.load reads", "[ch
                            "sd = torch.load(sys.argv[1])\n"
                            "for k in sorted(sd): print(k, repr(sd[k].double().sum().item()))\n";
   const fs::path out = root / "python.txt";
-  const std::string cmd = "/usr/bin/python3 " + script.string() + " " + sd.string() + " > " + out.string() + " 2>&1";
+  const std::string cmd = std::string(GANCRAFT_PYTHON) + " " + script.string() + " " + sd.string() + " > " + out.string() + " 2>&1";
   const int rc = std::system(cmd.c_str());
   INFO(read_bytes(out));
-  REQUIRE(rc == 0);  // fails, never passes silently, when python3-torch is missing
+  REQUIRE(rc == 0);  // fails, never passes silently, when the Python of this LibTorch has no torch
   std::map<std::string, double> from_python;
   std::istringstream lines(read_bytes(out));
   std::string name;
@@ -329,4 +330,116 @@ TEST_CASE("a model with a Functional submodule saves and loads", "[checkpoint]")
   auto g = make_gen();
   CHECK(gc::load_generator(g, root) == root / "step-000003");
   CHECK(identical(state_of(*t.generator()), state_of(*g)));
+}
+
+TEST_CASE("a checkpoint of format version 2 (gancraft 0.1) is refused, naming the format", "[checkpoint][format]") {
+  // Written by gancraft 0.1 on LibTorch 1.13 (tests/fixtures/checkpoint-v2.cpp): an MLP GAN.
+  const fs::path root = fs::path(GANCRAFT_SOURCE_DIR) / "tests/fixtures/checkpoint-v2";
+  REQUIRE(fs::exists(root / "step-000002" / "manifest.json"));
+  torch::manual_seed(3);
+  auto t = gc::Trainer(gc::models::MLPGenerator(gc::models::MLPGeneratorOptions(4, 2).hidden(8)),
+                       gc::models::MLPDiscriminator(gc::models::MLPDiscriminatorOptions(2).hidden(8)),
+                       gc::losses::NonSaturating{},
+                       gc::TrainerOptions().latent_dim(4).batch_size(16).steps(4).seed(11).threads(1));
+  const auto before = state_of(*t.generator());
+  CHECK_THROWS_AS(gc::load_checkpoint(t, root / "step-000002"), gc::IoError);
+  CHECK_THROWS_WITH(gc::load_checkpoint(t, root / "step-000002"),
+                    ContainsText("checkpoint format version 2 (gancraft 0.1)") &&
+                        ContainsText("reads version 3"));
+  CHECK_THROWS_WITH(t.resume(root), ContainsText("no valid checkpoint found") &&
+                                        ContainsText("format version 2"));
+  CHECK(identical(before, state_of(*t.generator())));  // nothing changed
+}
+
+TEST_CASE("resume takes the newest complete checkpoint even when latest lags", "[checkpoint]") {
+  const fs::path root = fresh_dir("latest_lags");
+  auto t = make(20);
+  t.add_hook(gc::hooks::Checkpointer(root, gc::hooks::CheckpointerOptions().every(10)));
+  t.fit(ring_data());
+  // As after a full disk: step-000020 is complete but `latest` still names step-000010.
+  write_bytes(root / "latest", "step-000010\n");
+  REQUIRE(gc::list_checkpoints(root).front() == root / "step-000020");
+  auto u = make(20, 5);
+  CHECK(u.resume(root).step == 20);
+}
+
+namespace {
+
+/// Three steps of `opt` over `params` on a fixed quadratic, so its state fills in.
+void steps(torch::optim::Optimizer& opt, std::vector<torch::Tensor>& params, int n) {
+  for (int i = 0; i < n; ++i) {
+    opt.zero_grad();
+    torch::Tensor loss = torch::zeros({});
+    for (size_t k = 0; k < params.size(); ++k) loss = loss + (params[k] * (k + 1.5)).pow(2).sum();
+    loss.backward();
+    opt.step();
+  }
+}
+
+std::vector<torch::Tensor> copy_params(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : params) out.push_back(p.detach().clone().requires_grad_(true));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("portable optimizer state: Adam, RMSprop and SGD continue exactly after a round trip", "[checkpoint][optimizer]") {
+  using Make = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)>;
+  const std::vector<std::pair<std::string, Make>> kinds = {
+      {"adam amsgrad", [](auto p) {
+         return std::make_unique<torch::optim::Adam>(
+             p, torch::optim::AdamOptions(1e-2).betas({0.5, 0.9}).amsgrad(true).weight_decay(1e-3));
+       }},
+      {"rmsprop centered momentum", [](auto p) {
+         return std::make_unique<torch::optim::RMSprop>(
+             p, torch::optim::RMSpropOptions(1e-3).centered(true).momentum(0.9));
+       }},
+      {"sgd nesterov", [](auto p) {
+         return std::make_unique<torch::optim::SGD>(
+             p, torch::optim::SGDOptions(1e-2).momentum(0.9).nesterov(true));
+       }},
+  };
+  for (const auto& [name, make_opt] : kinds) {
+    INFO(name);
+    torch::manual_seed(0);
+    std::vector<torch::Tensor> a = {torch::randn({3, 4}).requires_grad_(true), torch::randn({5}).requires_grad_(true)};
+    auto opt_a = make_opt(a);
+    steps(*opt_a, a, 3);
+    opt_a->param_groups()[0].options().set_lr(opt_a->param_groups()[0].options().get_lr() * 0.5);  // a rollback
+    const gc::io::PortableOptimizerState saved = gc::io::portable_state(*opt_a);
+    CHECK(!saved.tensors.empty());
+    // Another optimizer over equal parameters, fresh state: restored, both continue alike.
+    std::vector<torch::Tensor> b = copy_params(a);
+    auto opt_b = make_opt(b);
+    gc::io::restore_portable_state(*opt_b, saved, name);
+    CHECK(opt_b->param_groups()[0].options().get_lr() == opt_a->param_groups()[0].options().get_lr());
+    steps(*opt_a, a, 4);
+    steps(*opt_b, b, 4);
+    for (size_t k = 0; k < a.size(); ++k) CHECK(torch::equal(a[k], b[k]));
+  }
+}
+
+TEST_CASE("portable optimizer state is refused for another kind or shape, changing nothing", "[checkpoint][optimizer]") {
+  torch::manual_seed(0);
+  std::vector<torch::Tensor> a = {torch::randn({3, 4}).requires_grad_(true)};
+  torch::optim::Adam adam(a, torch::optim::AdamOptions(1e-2));
+  steps(adam, a, 2);
+  const auto saved = gc::io::portable_state(adam);
+
+  std::vector<torch::Tensor> b = copy_params(a);
+  torch::optim::SGD sgd(b, torch::optim::SGDOptions(1e-2));
+  CHECK_THROWS_AS(gc::io::restore_portable_state(sgd, saved, "ckpt"), gc::OptionError);
+  CHECK_THROWS_WITH(gc::io::restore_portable_state(sgd, saved, "ckpt"),
+                    ContainsText("holds the state of a 'adam' optimizer, but this one is 'sgd'"));
+
+  std::vector<torch::Tensor> c = {torch::randn({4, 3}).requires_grad_(true)};
+  torch::optim::Adam other(c, torch::optim::AdamOptions(7e-3));
+  steps(other, c, 1);
+  const auto before = gc::io::portable_state(other);
+  CHECK_THROWS_WITH(gc::io::restore_portable_state(other, saved, "ckpt"),
+                    ContainsText("'group0.param0.exp_avg' has shape [3, 4] but parameter 0 of group 0 has shape [4, 3]"));
+  const auto after = gc::io::portable_state(other);  // unchanged: lr and moments
+  CHECK(after.description == before.description);
+  for (const auto& [name, t] : before.tensors) CHECK(torch::equal(t, after.tensors.at(name)));
 }

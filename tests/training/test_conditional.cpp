@@ -2,7 +2,7 @@
 // learns the class-conditional distributions, labelled data, exact resume, one class per grid row.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
 #include "fixtures.hpp"
@@ -11,7 +11,7 @@
 
 using namespace fixtures;
 namespace fs = std::filesystem;
-using Catch::Matchers::Contains;
+inline auto Contains(const std::string& text) { return ContainsText(text); }
 
 namespace {
 
@@ -103,7 +103,7 @@ struct Labelled : torch::data::datasets::Dataset<Labelled> {
   torch::Tensor x, y;
   Labelled(torch::Tensor x_, torch::Tensor y_) : x(std::move(x_)), y(std::move(y_)) {}
   torch::data::Example<> get(size_t i) override { return {x[static_cast<int64_t>(i)], y[static_cast<int64_t>(i)]}; }
-  c10::optional<size_t> size() const override { return static_cast<size_t>(x.size(0)); }
+  torch::optional<size_t> size() const override { return static_cast<size_t>(x.size(0)); }
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The public contract of issue 2, compiled and run exactly as the README's first example.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include <filesystem>
 #include <fstream>

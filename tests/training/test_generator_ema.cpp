@@ -1,7 +1,7 @@
 // hooks::GeneratorEMA: the average's values, sampling through it, checkpoints.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
 #include "fixtures.hpp"

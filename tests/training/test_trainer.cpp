@@ -1,7 +1,7 @@
 // Behaviour of the training loop: determinism, sampling isolation, schedules, hooks, checkpoints.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "fixtures.hpp"
 

@@ -1,7 +1,7 @@
 // Trainer update options: learning-rate schedules, gradient clipping, accumulation, lazy penalties.
 #include <gancraft/gan.hpp>
 
-#include <catch2/catch.hpp>
+#include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
 #include "fixtures.hpp"
@@ -45,7 +45,7 @@ TEST_CASE("accumulation over micro-batches makes the same updates as the whole b
   CHECK_FALSE(torch::equal(a[0], plain_generator()->parameters()[0]));
   // 32 is not a multiple of 5: refused when the trainer is built.
   CHECK_THAT(gancraft::test::error_message<gc::OptionError>([&] { make(5); }),
-             Catch::Contains("accumulation (5) must be >= 1 and divide batch_size (32)"));
+             ContainsText("accumulation (5) must be >= 1 and divide batch_size (32)"));
 }
 
 TEST_CASE("clip_grad_norm bounds each network's gradient norm before its step", "[options]") {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 namespace gancraft::detail {
 
@@ -35,19 +36,46 @@ inline std::filesystem::path hidden_sibling(const std::filesystem::path& path, c
   return path.parent_path() / name;
 }
 
+/// Writes `bytes` to a new file `path` and flushes it to stable storage. `IoError` naming the
+/// path and the system's reason (say, "No space left on device") when any write fails; the
+/// partial file is removed then.
+inline void write_file_synced(const std::filesystem::path& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  GANCRAFT_CHECK(fd >= 0, IoError, path.string(), ": cannot create: ", std::strerror(errno));
+  size_t done = 0;
+  auto fail = [&](const char* what, int err) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    throw IoError(str(path.string(), ": ", what, " failed after ", done, " of ", bytes.size(),
+                      " bytes: ", std::strerror(err)));
+  };
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("write", n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail("fsync", errno);
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(path.c_str());
+    throw IoError(str(path.string(), ": close failed: ", std::strerror(err)));
+  }
+}
+
 /// Writes `bytes` to `path` atomically: temporary sibling, fsync, rename, fsync of the parent.
-inline void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
+/// On failure `path` keeps its old contents and no temporary is left behind.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
   const auto parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::filesystem::create_directories(parent);
   const auto tmp = hidden_sibling(path);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    GANCRAFT_CHECK(out.good(), IoError, tmp.string(), ": write failed");
+  write_file_synced(tmp, bytes);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw IoError(str(path.string(), ": cannot replace: ", ec.message()));
   }
-  fsync_path(tmp);
-  std::filesystem::rename(tmp, path);
   fsync_path(parent, /*directory=*/true);
 }
 

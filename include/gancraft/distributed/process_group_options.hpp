@@ -15,11 +15,11 @@ namespace gancraft::distributed {
 
 /// Which c10d process group carries the collectives.
 enum class Backend {
-  /// NCCL when gancraft was compiled with `USE_C10D_NCCL` and CUDA is available, else Gloo.
+  /// NCCL when gancraft was compiled with its NCCL code (`GANCRAFT_DISTRIBUTED_NCCL`) and CUDA is available, else Gloo.
   Auto,
   /// Gloo: CPU tensors, TCP between processes (the only backend of a CPU-only LibTorch).
   Gloo,
-  /// NCCL: CUDA tensors; needs a build with `USE_C10D_NCCL` (`GANCRAFT_DISTRIBUTED_NCCL`).
+  /// NCCL: CUDA tensors; needs a build configured with `-DGANCRAFT_DISTRIBUTED_NCCL=ON`.
   NCCL,
 };
 

@@ -2,17 +2,23 @@
 /// @file gancraft/io/checkpoint.hpp
 /// Crash-safe checkpoints: save, verify, load, resume with fallback, and generator export.
 ///
-/// A checkpoint is a directory `step-NNNNNN/` holding `generator.pt`, `discriminator.pt`,
-/// `generator_optimizer.pt`, `discriminator_optimizer.pt`, `loop_state.pt` (step, epoch, data
-/// order, every random stream), `state.json` (options, versions) and, written last,
-/// `manifest.json` (each file's size and CRC-32). It is assembled in a hidden temporary
-/// directory, fsynced, and renamed into place, so a crash at any instant leaves either the old
-/// state or the complete new checkpoint.
+/// A checkpoint (format version 3) is a directory `step-NNNNNN/` holding `generator.pt`,
+/// `discriminator.pt`, each optimizer's state in the portable form of `optimizer_state.hpp`
+/// (`generator_optimizer.json` + `generator_optimizer.pt`, the same for the discriminator),
+/// `loop_state.pt` (step, epoch, data order, every random stream), `state.json` (options,
+/// versions) and, written last, `manifest.json` (each file's size and CRC-32). Every file is
+/// serialised in memory and written with checked system calls, so a full disk is an `IoError`
+/// naming the file and the reason, never an abort. It is assembled in a hidden temporary
+/// directory, fsynced, and renamed into place, so a crash or a failed write at any instant
+/// leaves either the old state or the complete new checkpoint.
 
 #include <gancraft/concepts/module.hpp>
 #include <gancraft/detail/atomic_file.hpp>
+#include <gancraft/detail/state_dict_file.hpp>
+#include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/io/manifest.hpp>
+#include <gancraft/io/optimizer_state.hpp>
 #include <gancraft/training/loop_state.hpp>
 #include <gancraft/training/optimizer_options.hpp>
 #include <gancraft/training/training_context.hpp>
@@ -44,9 +50,9 @@ struct CheckpointFiles {
   static constexpr const char* generator = "generator.pt";
   /// The discriminator's parameters and buffers.
   static constexpr const char* discriminator = "discriminator.pt";
-  /// The generator optimizer's state.
+  /// The generator optimizer's state tensors (with `generator_optimizer.json`).
   static constexpr const char* generator_optimizer = "generator_optimizer.pt";
-  /// The discriminator optimizer's state.
+  /// The discriminator optimizer's state tensors (with `discriminator_optimizer.json`).
   static constexpr const char* discriminator_optimizer = "discriminator_optimizer.pt";
   /// Step, epoch, data order and every random stream (`LoopState`), for exact resume.
   static constexpr const char* loop_state = "loop_state.pt";
@@ -87,7 +93,30 @@ inline void check_finite(torch::nn::Module& m, const char* who, int64_t step) {
                      " buffer '", b.key(), "' holds NaN or Inf at step ", step);
 }
 
-inline void save_loop_state(const LoopState& s, const std::filesystem::path& file) {
+/// The bytes `archive.save_to(file)` would write, without touching the disk: LibTorch's file
+/// writer throws from a destructor on a full disk, which aborts the process.
+inline std::string archive_bytes(torch::serialize::OutputArchive& archive) {
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t n) {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
+  return bytes;
+}
+
+/// The JSON file beside an optimizer's tensor file.
+inline std::string optimizer_description_file(const std::string& tensor_file) {
+  return tensor_file.substr(0, tensor_file.size() - 3) + ".json";
+}
+
+/// Serialises `opt` portably: {description JSON, tensor dictionary}.
+inline std::pair<std::string, std::string> optimizer_bytes(torch::optim::Optimizer& opt) {
+  const io::PortableOptimizerState state = io::portable_state(opt);
+  return {state.description.dump(1) + "\n",
+          state_dict_bytes({state.tensors.begin(), state.tensors.end()})};
+}
+
+inline std::string loop_state_bytes(const LoopState& s) {
   torch::serialize::OutputArchive a;
   a.write("step", torch::tensor(s.step));
   a.write("epoch", torch::tensor(s.epoch));
@@ -97,7 +126,7 @@ inline void save_loop_state(const LoopState& s, const std::filesystem::path& fil
   a.write("has_data_order", torch::tensor(s.data_order.defined() ? 1 : 0));
   a.write("data_order", s.data_order.defined() ? s.data_order : torch::zeros({0}, torch::kLong));
   a.write("data_position", torch::tensor(s.data_position));
-  a.save_to(file.string());
+  return archive_bytes(a);
 }
 
 inline LoopState load_loop_state(const std::filesystem::path& file) {
@@ -117,20 +146,6 @@ inline LoopState load_loop_state(const std::filesystem::path& file) {
   if (read("has_data_order").item<int64_t>() != 0) s.data_order = read("data_order");
   s.data_position = read("data_position").item<int64_t>();
   return s;
-}
-
-/// The current learning rate of each parameter group (LibTorch's optimizer archives do not
-/// keep them, and a `DivergenceGuard` rollback lowers them).
-inline std::vector<double> learning_rates(torch::optim::Optimizer& opt) {
-  std::vector<double> out;
-  for (auto& group : opt.param_groups()) out.push_back(group.options().get_lr());
-  return out;
-}
-
-inline void set_learning_rates(torch::optim::Optimizer& opt, const nlohmann::json& rates) {
-  if (!rates.is_array() || rates.size() != opt.param_groups().size()) return;
-  for (size_t i = 0; i < rates.size(); ++i)
-    opt.param_groups()[i].options().set_lr(rates[i].get<double>());
 }
 
 /// Options a checkpoint must agree with to be resumed exactly.
@@ -182,6 +197,15 @@ void load_file(const std::filesystem::path& file, F&& load) {
   }
 }
 
+/// Reads an optimizer's portable state from a checkpoint directory (without applying it).
+inline io::PortableOptimizerState read_optimizer_state(const std::filesystem::path& dir, const char* tensor_file) {
+  io::PortableOptimizerState out;
+  const std::filesystem::path json_path = dir / optimizer_description_file(tensor_file);
+  load_file(json_path, [&] { out.description = nlohmann::json::parse(std::ifstream(json_path)); });
+  for (auto& [name, tensor] : read_state_dict_file(dir / tensor_file)) out.tensors[name] = tensor;
+  return out;
+}
+
 /// Opens a module archive and checks its shapes against `m`, without changing `m`.
 inline torch::serialize::InputArchive open_module_archive(torch::nn::Module& m,
                                                           const std::filesystem::path& file,
@@ -213,26 +237,45 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   const fs::path tmp = detail::hidden_sibling(dir, "tmp");
   fs::remove_all(tmp);
   fs::create_directories(tmp);
+  // Any failure (a full disk, say) removes the half-written temporary and leaves `dir` and
+  // every other checkpoint as they were.
+  struct RemoveOnFailure {
+    fs::path path;
+    bool armed = true;
+    ~RemoveOnFailure() {
+      std::error_code ignored;
+      if (armed) fs::remove_all(path, ignored);
+    }
+  } cleanup{tmp};
 
-  auto save = [&](auto& object, const char* name) {
-    torch::serialize::OutputArchive archive;
-    object.save(archive);
-    archive.save_to((tmp / name).string());
+  std::vector<std::string> names;
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    detail::write_file_synced(tmp / name, bytes);
+    names.push_back(name);
   };
-  save(ctx.generator_module(), CheckpointFiles::generator);
-  save(ctx.discriminator_module(), CheckpointFiles::discriminator);
-  save(ctx.generator_optimizer(), CheckpointFiles::generator_optimizer);
-  save(ctx.discriminator_optimizer(), CheckpointFiles::discriminator_optimizer);
-  detail::save_loop_state(ctx.loop_state(), tmp / CheckpointFiles::loop_state);
+  auto write_module = [&](torch::nn::Module& module, const std::string& name) {
+    torch::serialize::OutputArchive archive;
+    module.save(archive);
+    write(name, detail::archive_bytes(archive));
+  };
+  auto write_optimizer = [&](torch::optim::Optimizer& opt, const char* name) {
+    auto [description, tensors] = detail::optimizer_bytes(opt);
+    write(detail::optimizer_description_file(name), description);
+    write(name, tensors);
+  };
+  write_module(ctx.generator_module(), CheckpointFiles::generator);
+  write_module(ctx.discriminator_module(), CheckpointFiles::discriminator);
+  write_optimizer(ctx.generator_optimizer(), CheckpointFiles::generator_optimizer);
+  write_optimizer(ctx.discriminator_optimizer(), CheckpointFiles::discriminator_optimizer);
+  write(CheckpointFiles::loop_state, detail::loop_state_bytes(ctx.loop_state()));
   const TrainerOptions& o = ctx.options();
   const nlohmann::json state = {
       {"step", ctx.step()},
       {"epoch", ctx.epoch()},
+      {"format_version", io::Manifest::current_version},
       {"gancraft_version", version},
-      {"torch_version", TORCH_VERSION},
-      {"learning_rates",
-       {{"generator", detail::learning_rates(ctx.generator_optimizer())},
-        {"discriminator", detail::learning_rates(ctx.discriminator_optimizer())}}},
+      {"torch_version", detail::linked_torch_version()},
+      {"torch_headers_version", TORCH_VERSION},
       {"options",
        {{"latent_dim", o.latent_dim()},
         {"g_optimizer_kind", to_string(o.g_optimizer().kind())},
@@ -245,32 +288,13 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
         {"g_optimizer", {{"kind", to_string(o.g_optimizer().kind())}, {"lr", o.g_optimizer().lr()}}},
         {"d_optimizer", {{"kind", to_string(o.d_optimizer().kind())}, {"lr", o.d_optimizer().lr()}}},
         {"device", o.device().str()}}}};
-  {
-    std::ofstream out(tmp / CheckpointFiles::state);
-    out << state.dump(2) << '\n';
-    GANCRAFT_CHECK(out.good(), IoError, (tmp / CheckpointFiles::state).string(), ": write failed");
-  }
-
-  std::vector<std::string> names = {CheckpointFiles::generator, CheckpointFiles::discriminator,
-                                    CheckpointFiles::generator_optimizer,
-                                    CheckpointFiles::discriminator_optimizer, CheckpointFiles::loop_state,
-                                    CheckpointFiles::state};
-  for (const auto& [name, module] : ctx.checkpoint_state()) {  // e.g. GeneratorEMA's weights
-    names.push_back(detail::extra_state_file(name));
-    save(*module, names.back().c_str());
-  }
+  write(CheckpointFiles::state, state.dump(2) + "\n");
+  for (const auto& [name, module] : ctx.checkpoint_state())  // e.g. GeneratorEMA's weights
+    write_module(*module, detail::extra_state_file(name));
   io::Manifest manifest;
   manifest.step = ctx.step();
-  for (const auto& name : names) {
-    detail::fsync_path(tmp / name);
-    manifest.files.push_back(io::describe_file(tmp / name));
-  }
-  {
-    std::ofstream out(tmp / io::Manifest::file_name);
-    out << io::to_json(manifest) << '\n';
-    GANCRAFT_CHECK(out.good(), IoError, (tmp / io::Manifest::file_name).string(), ": write failed");
-  }
-  detail::fsync_path(tmp / io::Manifest::file_name);
+  for (const auto& name : names) manifest.files.push_back(io::describe_file(tmp / name));
+  detail::write_file_synced(tmp / io::Manifest::file_name, io::to_json(manifest) + "\n");
   detail::fsync_path(tmp, /*directory=*/true);
   if (fs::exists(dir)) {
     // rename() cannot replace a non-empty directory; swap the two atomically instead, so that
@@ -283,13 +307,16 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
       fs::remove_all(trash);
       fs::rename(dir, trash);
       fs::rename(tmp, dir);
+      cleanup.armed = false;
       fs::remove_all(trash);
     } else {
       fs::remove_all(tmp);  // now holds the replaced checkpoint
+      cleanup.armed = false;
     }
     detail::fsync_path(parent, /*directory=*/true);
   } else {
     fs::rename(tmp, dir);
+    cleanup.armed = false;
     detail::fsync_path(parent, /*directory=*/true);
   }
 }
@@ -320,13 +347,12 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   const torch::Device device = ctx.options().device();
   // Every archive is read and checked before anything changes, so a failure leaves the trainer
   // as it was.
-  auto open = [&](const char* name) {
-    torch::serialize::InputArchive archive;
-    detail::load_file(dir / name, [&] { archive.load_from((dir / name).string(), device); });
-    return archive;
-  };
-  auto g_opt_archive = open(CheckpointFiles::generator_optimizer);
-  auto d_opt_archive = open(CheckpointFiles::discriminator_optimizer);
+  const auto restore_g_opt = io::prepare_restore(
+      ctx.generator_optimizer(), detail::read_optimizer_state(dir, CheckpointFiles::generator_optimizer),
+      (dir / CheckpointFiles::generator_optimizer).string());
+  const auto restore_d_opt = io::prepare_restore(
+      ctx.discriminator_optimizer(), detail::read_optimizer_state(dir, CheckpointFiles::discriminator_optimizer),
+      (dir / CheckpointFiles::discriminator_optimizer).string());
   LoopState loop;
   detail::load_file(dir / CheckpointFiles::loop_state,
                     [&] { loop = detail::load_loop_state(dir / CheckpointFiles::loop_state); });
@@ -335,13 +361,8 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   auto d_archive = detail::open_module_archive(ctx.discriminator_module(), dir / CheckpointFiles::discriminator, device);
   detail::load_file(dir / CheckpointFiles::generator, [&] { ctx.generator_module().load(g_archive); });
   detail::load_file(dir / CheckpointFiles::discriminator, [&] { ctx.discriminator_module().load(d_archive); });
-  detail::load_file(dir / CheckpointFiles::generator_optimizer,
-                    [&] { ctx.generator_optimizer().load(g_opt_archive); });
-  detail::load_file(dir / CheckpointFiles::discriminator_optimizer,
-                    [&] { ctx.discriminator_optimizer().load(d_opt_archive); });
-  const auto rates = state.value("learning_rates", nlohmann::json::object());
-  detail::set_learning_rates(ctx.generator_optimizer(), rates.value("generator", nlohmann::json()));
-  detail::set_learning_rates(ctx.discriminator_optimizer(), rates.value("discriminator", nlohmann::json()));
+  restore_g_opt();
+  restore_d_opt();
   ctx.restore_loop_state(loop);
   // Extra state (GeneratorEMA): restored now if registered, or when a hook registers it later.
   auto restore_extra = [dir, device](const std::string& name, torch::nn::Module& m) {
@@ -355,8 +376,10 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   ctx.set_extra_state_source(restore_extra);
 }
 
-/// The checkpoint directories under `root`, newest first: the one `latest` names, then every
-/// `step-NNNNNN` by descending step. Hidden temporaries (`.tmp-*`, `.trash-*`) are never listed.
+/// The checkpoint directories under `root`, newest first: every `step-NNNNNN` by descending
+/// step. `latest` (which `Checkpointer` writes after each checkpoint) does not decide the
+/// order: when writing it failed (a full disk), a newer complete checkpoint may exist beside
+/// it, and `resume` must find that. Hidden temporaries (`.tmp-*`, `.trash-*`) are never listed.
 inline std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& root) {
   namespace fs = std::filesystem;
   std::vector<std::pair<int64_t, fs::path>> found;
@@ -366,12 +389,7 @@ inline std::vector<std::filesystem::path> list_checkpoints(const std::filesystem
         found.emplace_back(*step, e.path());
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<fs::path> out;
-  std::ifstream latest(root / CheckpointFiles::latest);
-  std::string name;
-  if (latest && std::getline(latest, name) && detail::step_of(name) && fs::is_directory(root / name))
-    out.push_back(root / name);
-  for (auto& [step, path] : found)
-    if (out.empty() || path != out.front()) out.push_back(path);
+  for (auto& [step, path] : found) out.push_back(path);
   return out;
 }
 
@@ -384,7 +402,8 @@ struct ResumeInfo {
 
 /// Restores the newest valid checkpoint: `path` is a checkpoint directory, or a root such as a
 /// `Checkpointer`'s, searched through `list_checkpoints`. Damaged checkpoints are skipped with
-/// a warning on `std::cerr` naming the file and the problem. Throws `IoError` when none is valid.
+/// a warning on `std::cerr` naming the file and the problem (a damaged file, or a format this
+/// gancraft does not read). Throws `IoError` when none is valid.
 inline ResumeInfo resume(TrainingContext& ctx, const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   if (fs::exists(path / io::Manifest::file_name)) {
@@ -400,7 +419,7 @@ inline ResumeInfo resume(TrainingContext& ctx, const std::filesystem::path& path
       return info;
     } catch (const IoError& e) {
       info.skipped.push_back(e.what());
-      std::cerr << "gancraft: skipping damaged checkpoint: " << e.what() << "\n";
+      std::cerr << "gancraft: skipping checkpoint that cannot be resumed: " << e.what() << "\n";
     }
   }
   std::string reasons;
@@ -434,31 +453,20 @@ std::filesystem::path load_generator(M& generator, const std::filesystem::path& 
 }
 
 /// Writes a module's parameters and buffers as a `{name: tensor}` dictionary that Python's
-/// `torch.load(path)` reads as a state dict (`model.load_state_dict(torch.load(path))`).
-/// Written with `torch::pickle_save`, atomically.
+/// `torch.load(path)` reads as a state dict (`model.load_state_dict(torch.load(path))`), also
+/// with PyTorch >= 2.6's default `weights_only=True`. Written atomically.
 inline void export_state_dict(torch::nn::Module& module, const std::filesystem::path& path) {
-  c10::Dict<std::string, torch::Tensor> dict;
-  for (const auto& p : module.named_parameters()) dict.insert(p.key(), p.value().detach().cpu());
-  for (const auto& b : module.named_buffers()) dict.insert(b.key(), b.value().detach().cpu());
-  const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
-  detail::write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
+  std::vector<std::pair<std::string, torch::Tensor>> named;
+  for (const auto& p : module.named_parameters()) named.emplace_back(p.key(), p.value().detach().cpu());
+  for (const auto& b : module.named_buffers()) named.emplace_back(b.key(), b.value().detach().cpu());
+  detail::write_file_atomically(path, detail::state_dict_bytes(named));
 }
 
 /// Reads a state dict written by `export_state_dict` (or by Python's `torch.save` of a dict of
 /// tensors in the legacy, non-zip format) as name → tensor.
 inline std::vector<std::pair<std::string, torch::Tensor>> import_state_dict(
     const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  GANCRAFT_CHECK(in.good(), IoError, path.string(), ": cannot open");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  detail::load_file(path, [&] {
-    const c10::IValue value = torch::pickle_load(bytes);
-    GANCRAFT_CHECK(value.isGenericDict(), IoError, path.string(), ": not a dictionary");
-    for (const auto& item : value.toGenericDict())
-      out.emplace_back(item.key().toStringRef(), item.value().toTensor());
-  });
-  return out;
+  return detail::read_state_dict_file(path);
 }
 
 }  // namespace gancraft

@@ -41,8 +41,10 @@ struct Manifest {
   static constexpr const char* file_name = "manifest.json";
   /// The `format` value that marks a gancraft checkpoint manifest.
   static constexpr const char* format = "gancraft-checkpoint";
-  /// The checkpoint format version this library writes, and the only one it reads.
-  static constexpr int current_version = 2;
+  /// The checkpoint format version this library writes, and the only one it reads. Version 3
+  /// (gancraft 0.2) stores optimizer state portably across LibTorch versions; version 2 held
+  /// LibTorch's own optimizer archives, tied to the LibTorch that wrote them.
+  static constexpr int current_version = 3;
 
   /// The checkpoint format version the manifest declares.
   int version = current_version;
@@ -103,6 +105,11 @@ inline Manifest parse_manifest(std::string_view text, const std::string& source)
                  ": \"format_version\" must be an integer");
   Manifest m;
   m.version = version.get<int>();
+  GANCRAFT_CHECK(m.version != 2, IoError, source,
+                 ": checkpoint format version 2 (gancraft 0.1), whose optimizer state is in "
+                 "LibTorch's own archive format and loads correctly only on the LibTorch that wrote "
+                 "it; this gancraft reads version ", Manifest::current_version,
+                 " only. Resume it with gancraft 0.1 on the LibTorch that wrote it, or start a new run");
   GANCRAFT_CHECK(m.version == Manifest::current_version, IoError, source,
                  ": checkpoint format version ", m.version, "; this gancraft reads version ",
                  Manifest::current_version);

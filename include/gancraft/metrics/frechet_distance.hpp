@@ -17,11 +17,11 @@ namespace detail {
 /// so two eigendecompositions give a real result. Eigenvalues that rounding pushes below zero
 /// are clamped.
 inline double trace_sqrt_product(const torch::Tensor& a, const torch::Tensor& b) {
-  auto [values, vectors] = torch::linalg::eigh(a, "L");
+  auto [values, vectors] = torch::linalg_eigh(a, "L");
   torch::Tensor root_a = (vectors * values.clamp_min(0).sqrt()).mm(vectors.t());
   torch::Tensor m = root_a.mm(b).mm(root_a);
   m = (m + m.t()) * 0.5;
-  return torch::linalg::eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
+  return torch::linalg_eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
 }
 
 inline void check_enough_samples(const FeatureStatistics& s, const char* name) {

@@ -228,7 +228,7 @@ TORCH_MODULE(SNGANResBlock);
 /// Building the copy draws from the global torch RNG, as `Cloneable::clone` does.
 template <class Impl>
 std::shared_ptr<torch::nn::Module> sngan_clone(const Impl& self,
-                                               const c10::optional<torch::Device>& device) {
+                                               const torch::optional<torch::Device>& device) {
   auto copy = std::make_shared<Impl>(self.options);
   if (device) copy->to(*device);
   {
@@ -318,7 +318,7 @@ class SNGANGeneratorImpl : public torch::nn::Cloneable<SNGANGeneratorImpl> {
 
   /// A deep copy, on `device` if given (see `detail::sngan_clone`).
   std::shared_ptr<torch::nn::Module> clone(
-      const c10::optional<torch::Device>& device = c10::nullopt) const override {
+      const torch::optional<torch::Device>& device = torch::optional<torch::Device>()) const override {
     return detail::sngan_clone(*this, device);
   }
 
@@ -409,7 +409,7 @@ class SNGANDiscriminatorImpl : public torch::nn::Cloneable<SNGANDiscriminatorImp
   /// A deep copy, spectral-norm state included, on `device` if given (see
   /// `detail::sngan_clone`).
   std::shared_ptr<torch::nn::Module> clone(
-      const c10::optional<torch::Device>& device = c10::nullopt) const override {
+      const torch::optional<torch::Device>& device = torch::optional<torch::Device>()) const override {
     return detail::sngan_clone(*this, device);
   }
 

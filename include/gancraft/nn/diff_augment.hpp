@@ -38,7 +38,7 @@ inline torch::Tensor diff_augment(const torch::Tensor& images, const DiffAugment
                                   std::optional<at::Generator> gen = std::nullopt) {
   GANCRAFT_CHECK(images.dim() == 4, ShapeError, "diff_augment: images must be [N, C, H, W], got shape ",
                  images.sizes());
-  const c10::optional<at::Generator> g = gen ? c10::optional<at::Generator>(*gen) : c10::nullopt;
+  const torch::optional<at::Generator> g = gen ? torch::optional<at::Generator>(*gen) : torch::optional<at::Generator>();
   const auto opts = images.options();
   const int64_t n = images.size(0), h = images.size(2), w = images.size(3);
   const auto per_image = [&] { return torch::rand({n, 1, 1, 1}, g, opts); };
