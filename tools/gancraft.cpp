@@ -486,13 +486,8 @@ int cmd_info() {
             << "device: cpu" << (torch::cuda::is_available() ? ", cuda (" + std::to_string(torch::cuda::device_count()) + " devices)" : " (no CUDA)") << "\n"
             << "threads: LibTorch intra-op " << torch::get_num_threads() << ", inter-op "
             << torch::get_num_interop_threads() << ", BLAS " << gc::detail::blas_threads() << "\n"
-            << "BLAS: "
-            << (gc::detail::blas_library().empty()
-                    // The wheels and the official zip link MKL into libtorch_cpu, exporting none of it.
-                    ? "built into libtorch_cpu (BLAS_INFO=" + gc::detail::torch_build_setting("BLAS_INFO") +
-                          "), threads as LibTorch's"
-                    : gc::detail::blas_description())
-            << "\n";
+            << "BLAS: " << gc::detail::blas_description() << " (LibTorch built with BLAS_INFO="
+            << gc::detail::torch_build_setting("BLAS_INFO") << ")\n";
   // What training would use: the environment's defaults unless a config sets trainer.threads.
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   std::cout << "thread settings: TrainerOptions::threads unset leaves these as they are; set, it "

@@ -4,8 +4,8 @@
 #  (a) without GLOO_SOCKET_IFNAME, on a machine whose hostname resolves to a loopback address,
 #      each rank finds the address that routes to MASTER_ADDR, says so, and the job trains
 #      (rank 0 writes the run);
-#  (b) when the other machine's rank never comes, or dies during the rendezvous, rank 0 ends
-#      with the communication-error status 3 within its timeout instead of hanging.
+#  (b) when the other machine's rank never comes to the rendezvous, or dies in the middle of
+#      training, rank 0 ends with the communication-error status 3 instead of hanging.
 # Needs root (ip netns, unshare --uts); exits 77 (CTest: not run, with this reason) otherwise.
 # Usage: netns_test.sh GANCRAFT_CLI WORK_DIR
 set -euo pipefail
@@ -68,13 +68,15 @@ cat "$work/alone.log"
 ((status == 3)) || { echo "netns_test: expected the communication-error status 3, got $status"; exit 1; }
 grep -q "rendezvous at 10.231.0.1:$port" "$work/alone.log"
 
-echo "--- (b2) the other machine's rank dies during the rendezvous"
+echo "--- (b2) the other machine's rank dies in the middle of training"
 port=$((port + 1))
 status=0
-timeout 120 bash -c "$(declare -f on launch); cli=$cli work=$work port=$port; launch $a 0 10 $work/dies" \
+long=(--set trainer.steps=1000000)
+timeout 120 bash -c "$(declare -f on); on $a $cli launch --nproc 1 --nnodes 2 --node-rank 0 --master-addr 10.231.0.1 --master-port $port --timeout 10 -- $cli train --config $work/ring.json --out $work/dies ${long[*]}" \
   > "$work/dies.log" 2>&1 & pid_a=$!
-launch "$b" 1 10 "$work/dies-b" > "$work/dies-b.log" 2>&1 & pid_b=$!
-sleep 1.5
+on "$b" "$cli" launch --nproc 1 --nnodes 2 --node-rank 1 --master-addr 10.231.0.1 --master-port "$port" \
+  --timeout 10 -- "$cli" train --config "$work/ring.json" --out "$work/dies-b" "${long[@]}" > "$work/dies-b.log" 2>&1 & pid_b=$!
+for _ in $(seq 100); do [[ -s $work/dies/metrics.jsonl ]] && break; sleep 0.2; done  # training has begun
 pkill -KILL -f -- "--out $work/dies-b" || true
 wait "$pid_b" || true
 wait "$pid_a" || status=$?

@@ -69,13 +69,14 @@ TEST_CASE("prepare_for_inception follows the pytorch-fid convention", "[metrics]
     CHECK(x[0][p[0].get<int64_t>()][p[1].get<int64_t>()][p[2].get<int64_t>()].item<double>() ==
           Approx(ref["values"][i].get<double>()).margin(1e-6));
   }
-  // Ranges: -1 maps to 0, 0 and -1; values beyond [-1, 1] are clamped.
+  // Ranges: -1 maps to 0, 0 and -1; values beyond [-1, 1] are clamped. To within float rounding:
+  // LibTorch 2.x's bilinear kernel turns a constant -1 into values 1 ulp either side of it.
   const auto low = torch::full({2, 1, 8, 8}, -3.0);
-  CHECK(gm::prepare_for_inception(low).max().item<double>() == 0.0);
+  CHECK(gm::prepare_for_inception(low).abs().max().item<double>() <= 1e-6);
   CHECK(gm::prepare_for_inception(low, gm::InceptionInputOptions().range(gm::PixelRange::ZeroTo255).size(32))
-            .max().item<double>() == 0.0);
+            .abs().max().item<double>() <= 1e-4);
   CHECK(gm::prepare_for_inception(low, gm::InceptionInputOptions().range(gm::PixelRange::MinusOneToOne))
-            .min().item<double>() == -1.0);
+            .min().item<double>() == Approx(-1.0).margin(1e-6));
   CHECK_THROWS_AS(gm::prepare_for_inception(torch::zeros({2, 2, 8, 8})), gc::ShapeError);
 }
 

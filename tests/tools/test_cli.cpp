@@ -3,6 +3,7 @@
 
 #ifdef GANCRAFT_CLI  // defined when the tool is built (GANCRAFT_BUILD_TOOLS)
 
+#include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
 
 #include "../support/catch.hpp"
@@ -212,8 +213,11 @@ TEST_CASE("sample draws image grids with truncation and spherical interpolation"
 TEST_CASE("info names versions and the BLAS, unknown commands and metrics refuse", "[cli]") {
   auto info = cli("info");
   CHECK(info.rc == 0);
+  // The wheel's LibTorch carries MKL; Debian's loads OpenBLAS (scripts/deps.sh sees to that).
+  const bool mkl = gancraft::detail::torch_build_setting("BLAS_INFO") == "mkl";
   CHECK_THAT(info.out, ContainsText("gancraft " GANCRAFT_VERSION_STRING) &&
-                           ContainsText("LibTorch") && ContainsText("BLAS: OpenBLAS"));
+                           ContainsText("LibTorch " + gancraft::detail::linked_torch_version() + " (linked") &&
+                           ContainsText(mkl ? "BLAS: Intel(R) oneAPI Math Kernel Library" : "BLAS: OpenBLAS"));
   auto eval = cli("eval fid --a x.csv --b y.csv");
   CHECK(eval.rc != 0);
   CHECK_THAT(eval.out, ContainsText("unknown metric 'fid'"));

@@ -79,7 +79,16 @@ inline std::string blas_description() {
     what = std::string("BLIS ") + reinterpret_cast<VersionFn>(f)();
   else if (path.find("blis") != std::string::npos)  // Debian's BLIS exports only BLAS symbols
     what = "BLIS (threads from BLIS_NUM_THREADS only)";
-  else if (path.find("mkl") != std::string::npos || blas_provider_symbol("MKL_Get_Version"))
+  else if (void* f = blas_provider_symbol("MKL_Get_Version_String")) {
+    // PyTorch's wheels link MKL into libtorch_cpu and export it: "Intel(R) oneAPI Math Kernel
+    // Library Version 2024.2-Product Build ...".
+    char text[256] = {};
+    reinterpret_cast<void (*)(char*, int)>(f)(text, static_cast<int>(sizeof text) - 1);
+    what = text;
+    what = what.substr(0, what.find(" for Intel"));
+    while (!what.empty() && what.back() == ' ') what.pop_back();
+    if (what.empty()) what = "Intel MKL";
+  } else if (path.find("mkl") != std::string::npos || blas_provider_symbol("MKL_Get_Version"))
     what = "Intel MKL";
   else if (path.find("/blas/") != std::string::npos)
     what = "reference BLAS (slow)";
