@@ -15,7 +15,7 @@
 # --smoke runs every program for a few steps only: checks the script, measures nothing.
 #
 # Works on a fresh clone: installs what is missing (scripts/deps.sh) and builds the bench targets
-# in build-bench/. Take timings on a quiet machine: the script prints the load average.
+# in build-bench-<wheel|system|custom>/ (or $GANCRAFT_BENCH_BUILD_DIR). Take timings on a quiet machine: the script prints the load average.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -42,7 +42,7 @@ while (($#)); do
 done
 
 scripts/deps.sh >/dev/null
-build=$root/build-bench-$kind
+build=${GANCRAFT_BENCH_BUILD_DIR:-$root/build-bench-$kind}
 torch_args=()
 gancraft_cmake_args torch_args
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGANCRAFT_CHECK_HEADERS=OFF \
