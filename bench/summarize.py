@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Medians of a scripts/bench.sh results file, and the targets of docs/performance.md.
 
     bench/summarize.py build-bench/results/bench-….jsonl

@@ -542,6 +542,8 @@ int main(int argc, char** argv) try {
   // a rendezvous past its deadline leaves c10d's threads behind, which static destructors at a
   // normal exit could trip over; every file of the run is closed by now.
   std::cerr << "gancraft: " << e.what() << std::endl;
+  std::cout.flush();
+  std::fflush(nullptr);
   std::_Exit(gc::distributed::kCommunicationErrorExitCode);
 #endif
 } catch (const c10::Error& e) {  // e.g. an unknown trainer.device: no LibTorch backtrace

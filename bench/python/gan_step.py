@@ -1,11 +1,12 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The GAN training step of bench_gan_step, written the straightforward way in PyTorch.
 
-    /usr/bin/python3 bench/python/gan_step.py --model dcgan|mlp|tiny [--threads N] [--steps S] [--warmup W]
+    .venv/bin/python bench/python/gan_step.py --model dcgan|mlp|tiny [--threads N] [--steps S] [--warmup W]
 
 Same networks, loss (non-saturating, BCE on logits), optimizers, batch sizes and order of random
-draws as the C++ loops (docs/performance.md); prints one JSON line like them. Uses Debian's
-python3-torch, the same LibTorch build as the C++ benches.
+draws as the C++ loops (docs/performance.md); prints one JSON line like them. Run it with the
+Python whose torch is the LibTorch of the C++ benches (scripts/bench.sh does: the wheel's
+.venv/bin/python, or Debian's /usr/bin/python3 with python3-torch).
 """
 import argparse
 import ctypes
@@ -18,7 +19,11 @@ import torch.nn as nn
 
 
 def set_blas_threads(n):
-    # LibTorch loads libblas.so.3 privately; opening it again returns the same library.
+    # The wheel's LibTorch carries MKL, whose threads follow torch.set_num_threads; loading the
+    # system's libblas.so.3 there would only add a second BLAS to the process.
+    if "BLAS_INFO=mkl" in torch.__config__.show():
+        return
+    # Debian's LibTorch loads libblas.so.3 privately; opening it again returns the same library.
     try:
         blas = ctypes.CDLL("libblas.so.3")
     except OSError:

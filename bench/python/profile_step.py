@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Where one training step's time goes, operator by operator (LibTorch's profiler over the same
 loop as gan_step.py; the C++ loops run the same LibTorch kernels). docs/performance.md quotes it.
 
-    /usr/bin/python3 bench/python/profile_step.py --model dcgan [--threads N] [--steps S]
+    .venv/bin/python bench/python/profile_step.py --model dcgan [--threads N] [--steps S]
 """
 import argparse
 

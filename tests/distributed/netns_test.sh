@@ -15,7 +15,15 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 unset GLOO_SOCKET_IFNAME
 a=gc-a-$$ b=gc-b-$$ port=$((29700 + $$ % 200))
 rm -rf "$work" && mkdir -p "$work"
-cleanup() { ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; }
+cleanup() {
+  local pids
+  pids=$(jobs -p)
+  [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+  ip netns pids "$a" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+  ip netns pids "$b" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+  ip netns del "$a" 2>/dev/null || true
+  ip netns del "$b" 2>/dev/null || true
+}
 trap cleanup EXIT
 if [[ $(id -u) -ne 0 ]] || ! ip netns add "$a" 2>"$work/netns.log"; then
   echo "netns_test: not run: cannot create network namespaces here (needs root and iproute2): $(cat "$work/netns.log" 2>/dev/null)"
@@ -77,7 +85,7 @@ timeout 120 bash -c "$(declare -f on); on $a $cli launch --nproc 1 --nnodes 2 --
 on "$b" "$cli" launch --nproc 1 --nnodes 2 --node-rank 1 --master-addr 10.231.0.1 --master-port "$port" \
   --timeout 10 -- "$cli" train --config "$work/ring.json" --out "$work/dies-b" "${long[@]}" > "$work/dies-b.log" 2>&1 & pid_b=$!
 for _ in $(seq 100); do [[ -s $work/dies/metrics.jsonl ]] && break; sleep 0.2; done  # training has begun
-pkill -KILL -f -- "--out $work/dies-b" || true
+ip netns pids "$b" | xargs -r kill -KILL  # every process of the other machine
 wait "$pid_b" || true
 wait "$pid_a" || status=$?
 cat "$work/dies.log"

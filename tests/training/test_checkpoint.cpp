@@ -6,6 +6,7 @@
 #include "../support/test_support.hpp"
 #include "fixtures.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -356,11 +357,18 @@ TEST_CASE("resume takes the newest complete checkpoint even when latest lags", "
   auto t = make(20);
   t.add_hook(gc::hooks::Checkpointer(root, gc::hooks::CheckpointerOptions().every(10)));
   t.fit(ring_data());
-  // As after a full disk: step-000020 is complete but `latest` still names step-000010.
+  // As after a full disk: step-000020 is complete but `latest` still names step-000010, as it
+  // did before step-000020 was written.
   write_bytes(root / "latest", "step-000010\n");
+  fs::last_write_time(root / "latest",
+                      fs::last_write_time(root / "step-000020" / "manifest.json") - std::chrono::seconds(5));
   REQUIRE(gc::list_checkpoints(root).front() == root / "step-000020");
   auto u = make(20, 5);
   CHECK(u.resume(root).step == 20);
+  // A higher step written before `latest` (an older run's, or one resume fell back past) stays
+  // behind the checkpoint `latest` names, and keep_last prunes it rather than the new one.
+  write_bytes(root / "latest", "step-000010\n");
+  CHECK(gc::list_checkpoints(root).front() == root / "step-000010");
 }
 
 namespace {

@@ -65,6 +65,8 @@ inline std::vector<std::pair<std::string, torch::Tensor>> read_state_dict_file(c
     throw;
   } catch (const c10::Error& e) {
     throw IoError(str(path.string(), ": cannot be loaded: ", std::string(e.what_without_backtrace()).substr(0, 300)));
+  } catch (const std::exception& e) {
+    throw IoError(str(path.string(), ": cannot be loaded: ", e.what()));
   }
   return out;
 }

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 namespace gancraft::distributed {
@@ -179,6 +180,22 @@ inline std::optional<std::string> local_address_towards(const std::string& host,
   return out;
 }
 
+/// A `c10d::ProcessGroup` (a template, so that only the constructor this LibTorch has is
+/// compiled): 2.x releases before the options were dropped take `ProcessGroup::Options`
+/// (backend name and timeout) as a fourth argument.
+template <class Group>
+c10::intrusive_ptr<Group> make_c10d_group(const c10::intrusive_ptr<c10d::Store>& store, const ProcessGroupOptions& o,
+                                          const std::string& backend_name) {
+  const int rank = static_cast<int>(o.rank()), size = static_cast<int>(o.world_size());
+  if constexpr (std::is_constructible_v<Group, const c10::intrusive_ptr<c10d::Store>&, int, int>) {
+    (void)backend_name;
+    return c10::make_intrusive<Group>(store, rank, size);
+  } else {
+    return c10::make_intrusive<Group>(store, rank, size,
+                                      c10::make_intrusive<typename Group::Options>(backend_name, o.timeout()));
+  }
+}
+
 /// The c10d group over one backend. LibTorch 1.13's `ProcessGroupGloo` is a `ProcessGroup`;
 /// since 2.0 it is a `c10d::Backend`, which a `ProcessGroup` dispatches to per device type.
 template <class Backend>
@@ -187,8 +204,7 @@ c10::intrusive_ptr<c10d::ProcessGroup> as_process_group(const c10::intrusive_ptr
                                                         c10::intrusive_ptr<Backend> backend,
                                                         [[maybe_unused]] c10::DeviceType device) {
 #if GANCRAFT_TORCH_AT_LEAST(2, 0)
-  auto group = c10::make_intrusive<c10d::ProcessGroup>(store, static_cast<int>(o.rank()),
-                                                       static_cast<int>(o.world_size()));
+  auto group = make_c10d_group<c10d::ProcessGroup>(store, o, backend->getBackendName());
   const auto type = device == c10::DeviceType::CUDA ? c10d::ProcessGroup::BackendType::NCCL
                                                     : c10d::ProcessGroup::BackendType::GLOO;
   group->setBackend(device, type, backend);
@@ -242,6 +258,10 @@ inline void ProcessGroup::barrier(const char* what) const {
 /// Joins the job `options` describes: rank 0 starts c10d's `TCPStore` on
 /// `master_addr:master_port`, the others connect to it, and all create the process group.
 /// Returns when every rank has joined. A job of one returns a `ProcessGroup` without c10d.
+/// When the rendezvous misses its deadline, its helper thread is left inside c10d: end the
+/// process then without running static destructors, after flushing what it wrote
+/// (`std::_Exit(kCommunicationErrorExitCode)`, as `gancraft train` does), and do not retry on
+/// the same port in the same process (rank 0's abandoned store may still hold it).
 /// Throws `OptionError` for invalid options (or NCCL without a build or device for it) and
 /// `CommunicationError` when the rendezvous fails or times out.
 inline ProcessGroup init_process_group(const ProcessGroupOptions& options) {

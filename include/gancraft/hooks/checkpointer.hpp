@@ -80,7 +80,7 @@ class Checkpointer {
   void prune() {
     if (options_.keep_last() == 0) return;
     std::vector<std::filesystem::path> dirs = list_checkpoints(root_);
-    // list_checkpoints lists descending steps: keep the head.
+    // list_checkpoints puts `latest` (just written) first, then descending steps: keep the head.
     for (size_t i = static_cast<size_t>(options_.keep_last()); i < dirs.size(); ++i) {
       // Retire by an atomic rename first, so a crash mid-delete never leaves a half-deleted
       // directory under a checkpoint's name.

@@ -224,14 +224,12 @@ inline void load_module(torch::nn::Module& m, const std::filesystem::path& file,
 
 }  // namespace detail
 
-/// Saves G, D, both optimizers and the loop state of `ctx` into the checkpoint directory `dir`
-/// (replacing one already there), crash-safely. Refuses with `DivergenceError`, writing
-/// nothing, when a parameter or buffer holds NaN or Inf.
-inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& dir) {
+namespace detail {
+inline void write_checkpoint(TrainingContext& ctx, const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
-  detail::check_finite(ctx.generator_module(), "generator", ctx.step());
-  detail::check_finite(ctx.discriminator_module(), "discriminator", ctx.step());
-  for (const auto& [name, module] : ctx.checkpoint_state()) detail::check_finite(*module, name.c_str(), ctx.step());
+  check_finite(ctx.generator_module(), "generator", ctx.step());
+  check_finite(ctx.discriminator_module(), "discriminator", ctx.step());
+  for (const auto& [name, module] : ctx.checkpoint_state()) check_finite(*module, name.c_str(), ctx.step());
   const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
   fs::create_directories(parent);
   const fs::path tmp = detail::hidden_sibling(dir, "tmp");
@@ -321,6 +319,21 @@ inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   }
 }
 
+}  // namespace detail
+
+/// Saves G, D, both optimizers and the loop state of `ctx` into the checkpoint directory `dir`
+/// (replacing one already there), crash-safely. Refuses with `DivergenceError`, writing
+/// nothing, when a parameter or buffer holds NaN or Inf. Any failure to write (a full disk, a
+/// missing permission) is an `IoError` naming the path and the reason, and leaves `dir` and
+/// every other checkpoint as they were.
+inline void save_checkpoint(TrainingContext& ctx, const std::filesystem::path& dir) {
+  try {
+    detail::write_checkpoint(ctx, dir);
+  } catch (const std::filesystem::filesystem_error& e) {  // creating, renaming, removing
+    throw IoError(detail::str(dir.string(), ": cannot save the checkpoint: ", e.what()));
+  }
+}
+
 /// Checks a checkpoint directory against its manifest without loading it; `IoError` naming
 /// the first bad file.
 inline io::Manifest verify_checkpoint(const std::filesystem::path& dir) {
@@ -359,12 +372,23 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   // Both modules are checked before either changes, so a mismatch leaves the trainer as it was.
   auto g_archive = detail::open_module_archive(ctx.generator_module(), dir / CheckpointFiles::generator, device);
   auto d_archive = detail::open_module_archive(ctx.discriminator_module(), dir / CheckpointFiles::discriminator, device);
+  // Extra state already registered (GeneratorEMA) is checked before anything changes too.
+  struct Extra {
+    torch::nn::Module* module;
+    fs::path file;
+    torch::serialize::InputArchive archive;
+  };
+  std::vector<Extra> extras;
+  for (const auto& [name, module] : ctx.checkpoint_state())
+    if (const fs::path file = dir / detail::extra_state_file(name); fs::exists(file))
+      extras.push_back({module.get(), file, detail::open_module_archive(*module, file, device)});
   detail::load_file(dir / CheckpointFiles::generator, [&] { ctx.generator_module().load(g_archive); });
   detail::load_file(dir / CheckpointFiles::discriminator, [&] { ctx.discriminator_module().load(d_archive); });
   restore_g_opt();
   restore_d_opt();
   ctx.restore_loop_state(loop);
-  // Extra state (GeneratorEMA): restored now if registered, or when a hook registers it later.
+  for (auto& e : extras) detail::load_file(e.file, [&] { e.module->load(e.archive); });
+  // Extra state a hook registers later (in on_train_begin, after resume) is restored then.
   auto restore_extra = [dir, device](const std::string& name, torch::nn::Module& m) {
     const fs::path file = dir / detail::extra_state_file(name);
     if (!fs::exists(file)) return false;
@@ -372,24 +396,40 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
     detail::load_file(file, [&] { m.load(archive); });
     return true;
   };
-  for (const auto& [name, module] : ctx.checkpoint_state()) restore_extra(name, *module);
   ctx.set_extra_state_source(restore_extra);
 }
 
-/// The checkpoint directories under `root`, newest first: every `step-NNNNNN` by descending
-/// step. `latest` (which `Checkpointer` writes after each checkpoint) does not decide the
-/// order: when writing it failed (a full disk), a newer complete checkpoint may exist beside
-/// it, and `resume` must find that. Hidden temporaries (`.tmp-*`, `.trash-*`) are never listed.
+/// The checkpoint directories under `root`, newest first: the one `latest` names, then every
+/// other `step-NNNNNN` by descending step. A checkpoint of a higher step whose manifest was
+/// written after `latest` comes before it, though: that is what is left when replacing `latest`
+/// failed (a full disk), and `resume` must find it. (A higher step written before `latest`, say
+/// an older run's in the same root, or one `resume` fell back past, stays behind.) Hidden
+/// temporaries (`.tmp-*`, `.trash-*`) are never listed.
 inline std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& root) {
   namespace fs = std::filesystem;
   std::vector<std::pair<int64_t, fs::path>> found;
-  if (fs::is_directory(root))
-    for (const auto& e : fs::directory_iterator(root))
-      if (auto step = detail::step_of(e.path().filename().string()); step && e.is_directory())
+  std::error_code ec;
+  if (fs::is_directory(root, ec))
+    for (const auto& e : fs::directory_iterator(root, ec))
+      if (auto step = detail::step_of(e.path().filename().string()); step && e.is_directory(ec))
         found.emplace_back(*step, e.path());
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::ifstream latest_file(root / CheckpointFiles::latest);
+  std::string name;
+  std::optional<int64_t> latest_step;
+  if (latest_file && std::getline(latest_file, name) && fs::is_directory(root / name, ec)) latest_step = detail::step_of(name);
   std::vector<fs::path> out;
-  for (auto& [step, path] : found) out.push_back(path);
+  if (latest_step) {
+    const auto latest_time = fs::last_write_time(root / CheckpointFiles::latest, ec);
+    for (const auto& [step, path] : found) {
+      if (step <= *latest_step) break;
+      const auto written = fs::last_write_time(path / io::Manifest::file_name, ec);
+      if (!ec && written > latest_time) out.push_back(path);
+    }
+    out.push_back(root / name);
+  }
+  for (const auto& [step, path] : found)
+    if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(path);
   return out;
 }
 

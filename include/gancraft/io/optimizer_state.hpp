@@ -8,8 +8,8 @@
 /// - a JSON description: the optimizer's kind, each parameter group's hyper-parameters and
 ///   size, and each parameter's step count;
 /// - the state tensors by name, `group<G>.param<I>.<field>` (`exp_avg`, `square_avg`,
-///   `momentum_buffer`, ...), in a dictionary written by `torch::pickle_save`, which every
-///   LibTorch and Python's `torch.load` read.
+///   `momentum_buffer`, ...), in a `torch.save`-format dictionary (`detail::state_dict_bytes`),
+///   which every LibTorch and Python's `torch.load` read.
 /// Adam, RMSprop and SGD (the kinds `OptimizerOptions` builds) are supported.
 
 #include <gancraft/detail/torch_compat.hpp>
@@ -183,6 +183,9 @@ inline std::function<void()> prepare_restore(torch::optim::Optimizer& opt, const
   };
   GANCRAFT_CHECK(field(d, "format") == "gancraft-optimizer" && field(d, "format_version") == 1, IoError,
                  source, ": not a gancraft optimizer state of format version 1");
+  // A wrong JSON type or a tensor that cannot be converted is a damaged file (IoError, which
+  // resume skips); a mismatch with this optimizer stays an OptionError.
+  try {
   return detail::visit_optimizer(opt, [&](auto& o) -> std::function<void()> {
     using Traits = detail::OptimizerTraits<std::decay_t<decltype(o)>>;
     using State = typename Traits::State;
@@ -242,6 +245,14 @@ inline std::function<void()> prepare_restore(torch::optim::Optimizer& opt, const
         o.state()[gancraft::detail::optimizer_state_key(o, p)] = std::make_unique<State>(*st);
     };
   });
+  } catch (const Error&) {
+    throw;
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(detail::str(source, ": malformed optimizer state: ", e.what()));
+  } catch (const c10::Error& e) {
+    throw IoError(detail::str(source, ": optimizer state cannot be restored: ",
+                              std::string(e.what_without_backtrace()).substr(0, 300)));
+  }
 }
 
 /// Restores `opt` from its portable form, all or nothing (see `prepare_restore`).
