@@ -47,26 +47,19 @@ inline std::string state_dict_bytes(const std::vector<std::pair<std::string, tor
 }
 
 /// Reads a dictionary of tensors written by `state_dict_bytes`, `torch::pickle_save` or Python's
-/// `torch.save(dict)`, as name → tensor. `IoError` naming `path` for anything else.
+/// `torch.save(dict)`, as name → tensor. `IoError` naming `path` when it is not one; LibTorch's
+/// own errors pass through (callers name the file with `detail::load_file`).
 inline std::vector<std::pair<std::string, torch::Tensor>> read_state_dict_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   GANCRAFT_CHECK(in.good(), IoError, path.string(), ": cannot open");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  const c10::IValue value = torch::pickle_load(bytes);
+  GANCRAFT_CHECK(value.isGenericDict(), IoError, path.string(), ": not a dictionary");
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  try {
-    const c10::IValue value = torch::pickle_load(bytes);
-    GANCRAFT_CHECK(value.isGenericDict(), IoError, path.string(), ": not a dictionary");
-    for (const auto& item : value.toGenericDict()) {
-      GANCRAFT_CHECK(item.key().isString() && item.value().isTensor(), IoError, path.string(),
-                     ": not a dictionary of named tensors");
-      out.emplace_back(item.key().toStringRef(), item.value().toTensor());
-    }
-  } catch (const Error&) {
-    throw;
-  } catch (const c10::Error& e) {
-    throw IoError(str(path.string(), ": cannot be loaded: ", std::string(e.what_without_backtrace()).substr(0, 300)));
-  } catch (const std::exception& e) {
-    throw IoError(str(path.string(), ": cannot be loaded: ", e.what()));
+  for (const auto& item : value.toGenericDict()) {
+    GANCRAFT_CHECK(item.key().isString() && item.value().isTensor(), IoError, path.string(),
+                   ": not a dictionary of named tensors");
+    out.emplace_back(item.key().toStringRef(), item.value().toTensor());
   }
   return out;
 }

@@ -202,7 +202,9 @@ inline io::PortableOptimizerState read_optimizer_state(const std::filesystem::pa
   io::PortableOptimizerState out;
   const std::filesystem::path json_path = dir / optimizer_description_file(tensor_file);
   load_file(json_path, [&] { out.description = nlohmann::json::parse(std::ifstream(json_path)); });
-  for (auto& [name, tensor] : read_state_dict_file(dir / tensor_file)) out.tensors[name] = tensor;
+  load_file(dir / tensor_file, [&] {
+    for (auto& [name, tensor] : read_state_dict_file(dir / tensor_file)) out.tensors[name] = tensor;
+  });
   return out;
 }
 
@@ -506,7 +508,9 @@ inline void export_state_dict(torch::nn::Module& module, const std::filesystem::
 /// tensors in the legacy, non-zip format) as name → tensor.
 inline std::vector<std::pair<std::string, torch::Tensor>> import_state_dict(
     const std::filesystem::path& path) {
-  return detail::read_state_dict_file(path);
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  detail::load_file(path, [&] { out = detail::read_state_dict_file(path); });
+  return out;
 }
 
 }  // namespace gancraft

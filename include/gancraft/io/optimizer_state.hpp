@@ -202,31 +202,27 @@ inline std::function<void()> prepare_restore(torch::optim::Optimizer& opt, const
                      "; the model was built with other options than the checkpoint's");
     // Build every new state before touching the optimizer.
     std::vector<std::pair<torch::Tensor, std::shared_ptr<State>>> restored;
-    try {
-      for (const auto& s : field(d, "state")) {
-        const size_t g = field(s, "group").template get<size_t>(), i = field(s, "param").template get<size_t>();
-        GANCRAFT_CHECK(g < groups.size() && i < o.param_groups()[g].params().size(), OptionError, source,
-                       ": state for parameter ", i, " of group ", g, ", which the optimizer does not have");
-        const torch::Tensor& p = o.param_groups()[g].params()[i];
-        auto st = std::make_shared<State>();
-        if constexpr (Traits::has_step) st->step(field(s, "step").template get<int64_t>());
-        std::map<std::string, torch::Tensor*> slots;
-        for (auto& [name, slot] : Traits::fields(*st)) slots[name] = slot;
-        for (const auto& name_json : field(s, "tensors")) {
-          const std::string name = name_json.template get<std::string>();
-          GANCRAFT_CHECK(slots.count(name), IoError, source, ": unknown ", kind, " state '", name, "'");
-          const std::string key = detail::state_tensor_name(g, i, name.c_str());
-          auto t = saved.tensors.find(key);
-          GANCRAFT_CHECK(t != saved.tensors.end(), IoError, source, ": tensor '", key, "' is missing");
-          GANCRAFT_CHECK(t->second.sizes() == p.sizes(), OptionError, source, ": '", key, "' has shape ",
-                         t->second.sizes(), " but parameter ", i, " of group ", g, " has shape ", p.sizes(),
-                         "; the model was built with other options than the checkpoint's");
-          *slots[name] = t->second.to(p.options()).clone();
-        }
-        restored.emplace_back(p, std::move(st));
+    for (const auto& s : field(d, "state")) {
+      const size_t g = field(s, "group").template get<size_t>(), i = field(s, "param").template get<size_t>();
+      GANCRAFT_CHECK(g < groups.size() && i < o.param_groups()[g].params().size(), OptionError, source,
+                     ": state for parameter ", i, " of group ", g, ", which the optimizer does not have");
+      const torch::Tensor& p = o.param_groups()[g].params()[i];
+      auto st = std::make_shared<State>();
+      if constexpr (Traits::has_step) st->step(field(s, "step").template get<int64_t>());
+      std::map<std::string, torch::Tensor*> slots;
+      for (auto& [name, slot] : Traits::fields(*st)) slots[name] = slot;
+      for (const auto& name_json : field(s, "tensors")) {
+        const std::string name = name_json.template get<std::string>();
+        GANCRAFT_CHECK(slots.count(name), IoError, source, ": unknown ", kind, " state '", name, "'");
+        const std::string key = detail::state_tensor_name(g, i, name.c_str());
+        auto t = saved.tensors.find(key);
+        GANCRAFT_CHECK(t != saved.tensors.end(), IoError, source, ": tensor '", key, "' is missing");
+        GANCRAFT_CHECK(t->second.sizes() == p.sizes(), OptionError, source, ": '", key, "' has shape ",
+                       t->second.sizes(), " but parameter ", i, " of group ", g, " has shape ", p.sizes(),
+                       "; the model was built with other options than the checkpoint's");
+        *slots[name] = t->second.to(p.options()).clone();
       }
-    } catch (const nlohmann::json::exception& e) {
-      throw IoError(detail::str(source, ": malformed optimizer state: ", e.what()));
+      restored.emplace_back(p, std::move(st));
     }
     for (size_t g = 0; g < groups.size(); ++g) {  // a dry run on copies, to throw before applying
       auto copy = static_cast<typename Traits::Options&>(o.param_groups()[g].options());
