@@ -11,8 +11,20 @@ bin=$1 work=$2 kills_wanted=${3:-24} steps=${4:-3000}
 rm -rf "$work" && mkdir -p "$work/ref" "$work/run"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Kill moments are scaled to this machine's speed, so that the kills use up a quarter to a
+# half of the run whether a step takes 1 ms or 10 (CI's 2.13 run finished after 17 of 24
+# kills with fixed moments): start-up is timed on a 2-step run, training on the reference.
+t0=$(now_ms)
+"$bin" train "$work/probe" 2 > "$work/probe.log"
+t1=$(now_ms)
 "$bin" train "$work/ref" "$steps" > "$work/ref.log"
+t2=$(now_ms)
 grep -q "^done $steps" "$work/ref.log"
+startup_ms=$((t1 - t0))
+window_ms=$(((t2 - t1 - startup_ms) / (2 * kills_wanted)))  # mean progress per kill: window / 2 (or more: the probe's start-up includes its exit)
+((window_ms >= 40)) || window_ms=40
+echo "kill_test: start-up ${startup_ms} ms, reference run $((t2 - t1)) ms, kill window ${startup_ms}+[0,${window_ms}] ms"
 
 RANDOM=12345  # a repeatable pattern of kill times
 kills=0 restarts=0 last_step=0 debris_seen=0
@@ -20,8 +32,9 @@ while :; do
   "$bin" train "$work/run" "$steps" > "$work/run.log" 2>&1 &
   pid=$!
   if ((kills < kills_wanted)); then
-    # 0.35 s .. 1.0 s: past LibTorch's start-up (~0.3 s), into training and checkpointing.
-    sleep "$(printf '0.%03d' $((350 + RANDOM % 650)))"
+    # Past LibTorch's start-up, into resuming, training and checkpointing.
+    ms=$((startup_ms + RANDOM % (window_ms + 1)))
+    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
   fi
   if ((kills < kills_wanted)) && kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null || true
