@@ -12,6 +12,7 @@
 #include <gancraft/concepts/generator.hpp>
 #include <gancraft/concepts/hook.hpp>
 #include <gancraft/concepts/loss.hpp>
+#include <gancraft/concepts/model.hpp>
 #include <gancraft/concepts/penalty.hpp>
 
 #include <gancraft/losses/auxiliary_classifier.hpp>
@@ -26,14 +27,21 @@
 #include <gancraft/penalties/gradient_penalty.hpp>
 #include <gancraft/penalties/r1.hpp>
 
+#include <gancraft/core/loop_state.hpp>
+#include <gancraft/core/model_step.hpp>
+#include <gancraft/core/network_options.hpp>
+#include <gancraft/core/networks.hpp>
+#include <gancraft/core/optimizer_options.hpp>
+#include <gancraft/core/random.hpp>
+#include <gancraft/core/step_losses.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/trainer_options.hpp>
+#include <gancraft/core/training_context.hpp>
+
 #include <gancraft/training/alternating_policy.hpp>
-#include <gancraft/training/loop_state.hpp>
-#include <gancraft/training/optimizer_options.hpp>
-#include <gancraft/training/random.hpp>
-#include <gancraft/training/step_report.hpp>
+#include <gancraft/training/model_trainer.hpp>
+#include <gancraft/training/scoped_state.hpp>
 #include <gancraft/training/trainer.hpp>
-#include <gancraft/training/trainer_options.hpp>
-#include <gancraft/training/training_context.hpp>
 #include <gancraft/training/weight_clip.hpp>
 
 #include <gancraft/hooks/checkpointer.hpp>
@@ -82,7 +90,7 @@
 
 /// @namespace gancraft
 /// gancraft's public API: the concepts (`Generator`, `Discriminator`, `Loss`, `Penalty`, hooks),
-/// `Trainer` and its options, checkpoints, and the error types. Machinery lives in
+/// `Trainer` and its options, `ModelTrainer` for models of several networks (`Model`), checkpoints, and the error types. Machinery lives in
 /// `gancraft::detail` and is not part of the API.
 
 /// @namespace gancraft::losses

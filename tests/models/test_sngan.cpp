@@ -256,3 +256,61 @@ TEST_CASE("SNGAN trains with gc::Trainer and the hinge loss", "[models][sngan][t
   CHECK(g_moved);
   CHECK(d_moved);
 }
+
+TEST_CASE("SNGAN's first hinge updates through gc::Trainer equal a hand-written step", "[models][sngan][training]") {
+  // The same networks twice (same seed: same weights, same power-iteration vectors).
+  auto build = [] {
+    torch::manual_seed(4);
+    return std::pair{SNGANGenerator(SNGANGeneratorOptions(8).channels(16)),
+                     SNGANDiscriminator(SNGANDiscriminatorOptions().channels(16))};
+  };
+  auto [g, d] = build();
+  auto [rg, rd] = build();
+  const auto data = torch::rand({8, 3, 32, 32}, gc::make_generator(5)) * 2 - 1;
+  const auto adam = gc::OptimizerOptions::adam(2e-4, 0.0, 0.9);
+  gc::Trainer trainer(g, d, gc::losses::Hinge{},
+                      gc::TrainerOptions().latent_dim(8).batch_size(8).steps(1).seed(1).g_optimizer(adam).d_optimizer(adam));
+  at::Generator stream = trainer.training_stream().clone();  // the noise the trainer will draw
+
+  // By hand: D on real, then on G(z) without a graph; hinge loss mean(max(0, 1 - D(x))) +
+  // mean(max(0, 1 + D(G(z)))); Adam(2e-4, 0, 0.9) steps on each network.
+  torch::optim::Adam d_opt(rd->parameters(), torch::optim::AdamOptions(2e-4).betas({0.0, 0.9}));
+  torch::optim::Adam g_opt(rg->parameters(), torch::optim::AdamOptions(2e-4).betas({0.0, 0.9}));
+  {
+    const torch::Tensor z = torch::randn({8, 8}, stream);
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard no_grad;
+      fake = rg->forward(z);
+    }
+    const torch::Tensor real_scores = rd->forward(data).reshape({-1});
+    const torch::Tensor fake_scores = rd->forward(fake).reshape({-1});
+    const torch::Tensor loss = torch::relu(1 - real_scores).mean() + torch::relu(1 + fake_scores).mean();
+    d_opt.zero_grad();
+    loss.backward();
+    d_opt.step();
+    const auto result = trainer.discriminator_step(data);
+    CHECK(result.loss.item<double>() == Approx(loss.item<double>()).epsilon(1e-6));
+  }
+  const auto d_after = trainer.discriminator()->parameters(), rd_after = rd->parameters();
+  REQUIRE(d_after.size() == rd_after.size());
+  for (size_t i = 0; i < d_after.size(); ++i) CHECK(torch::allclose(d_after[i], rd_after[i], 1e-5, 1e-7));
+  {
+    // G: -mean(D(G(z))) on fresh noise, D's weights fixed.
+    const torch::Tensor z = torch::randn({8, 8}, stream);
+    const torch::Tensor loss = -rd->forward(rg->forward(z)).mean();
+    g_opt.zero_grad();
+    loss.backward();
+    g_opt.step();
+    CHECK(trainer.generator_step().item<double>() == Approx(loss.item<double>()).epsilon(1e-5));
+  }
+  const auto g_after = trainer.generator()->parameters(), rg_after = rg->parameters();
+  const auto g_before = snapshot(*build().first);
+  REQUIRE(g_after.size() == rg_after.size());
+  double moved = 0;
+  for (size_t i = 0; i < g_after.size(); ++i) {
+    CHECK(torch::allclose(g_after[i], rg_after[i], 1e-5, 1e-7));
+    moved = std::max(moved, (g_after[i] - g_before[i]).abs().max().item<double>());
+  }
+  CHECK(moved > 1e-5);  // the step changed G (the comparison is not of two untouched networks)
+}

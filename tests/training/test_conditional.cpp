@@ -305,20 +305,40 @@ TEST_CASE("conditional training: accumulation chunks labels with their samples, 
 TEST_CASE("conditional GANs with penalties and relativistic losses", "[conditional]") {
   auto [x, y] = clusters();
   const torch::Tensor xb = x.narrow(0, 0, 64), yb = y.narrow(0, 0, 64).to(torch::kInt);  // int32 accepted
+  // R1 = γ/2 · mean over the real batch of ‖∇ₓ D(x, y)‖², computed here by hand with autograd
+  // on the critic's weights before the step, with the real batch's labels.
+  auto r1_by_hand = [](auto& critic, const torch::Tensor& x, auto scores, double gamma) {
+    const torch::Tensor xr = x.detach().clone().requires_grad_(true);
+    const torch::Tensor grad = torch::autograd::grad({scores(critic, xr).sum()}, {xr})[0];
+    return 0.5 * gamma * grad.square().sum(1).mean().item<double>();
+  };
   auto projected = gc::Trainer(CondGen{}, ProjCritic{},
-                               gc::with_penalty(gc::losses::NonSaturating{}, gc::penalties::R1{1.0}), cond_options(1));
+                               gc::with_penalty(gc::losses::NonSaturating{}, gc::penalties::R1{2.0}), cond_options(1));
+  const double proj_expected = r1_by_hand(
+      projected.discriminator(), xb,
+      [&](auto& d, const torch::Tensor& x) { return d->forward(x, yb.to(torch::kLong)).reshape({-1}); }, 2.0);
   auto r = projected.discriminator_step(xb, yb);
   REQUIRE(r.penalty.defined());
-  CHECK(r.penalty.item<double>() > 0);
+  CHECK(proj_expected > 1e-4);
+  CHECK(r.penalty.item<double>() == Approx(proj_expected).epsilon(1e-5));
+  // With other labels the projection critic's gradient differs: the penalty saw the labels.
+  const double other_labels = r1_by_hand(
+      projected.discriminator(), xb,
+      [&](auto& d, const torch::Tensor& x) { return d->forward(x, (yb.to(torch::kLong) + 1).remainder(kClasses)).reshape({-1}); }, 2.0);
+  CHECK(std::abs(other_labels - proj_expected) > 1e-6);
   auto relativistic = gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::RelativisticAverage{}, cond_options(1));
   relativistic.discriminator_step(xb, yb);
   CHECK(std::isfinite(relativistic.generator_step().item<double>()));
   auto ac = gc::Trainer(CondGen{}, AcCritic{},
                         gc::losses::AuxiliaryClassifier(gc::with_penalty(gc::losses::Hinge{}, gc::penalties::R1{1.0})),
                         cond_options(1));
+  // AC-GAN: R1 of the adversarial logit (column 0) alone.
+  const double ac_expected = r1_by_hand(
+      ac.discriminator(), xb, [](auto& d, const torch::Tensor& x) { return d->forward(x).select(1, 0); }, 1.0);
   r = ac.discriminator_step(xb, yb);
   REQUIRE(r.penalty.defined());
-  CHECK(r.penalty.item<double>() > 0);
+  CHECK(ac_expected > 1e-4);
+  CHECK(r.penalty.item<double>() == Approx(ac_expected).epsilon(1e-5));
   CHECK(r.real_scores.sizes() == c10::IntArrayRef{64});
 }
 

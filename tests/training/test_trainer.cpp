@@ -202,6 +202,27 @@ TEST_CASE("relativistic loss trains, the real batch reaches the generator loss",
   auto b = train(small(20), gc::losses::RelativisticAverage{});
   CHECK(identical(a.first, b.first));
   for (auto& p : a.first) CHECK(torch::isfinite(p).all().item<bool>());
+
+  // One D step on a real batch, then one G step. D's rate is so small that D's weights stay
+  // bit for bit the same whatever the batch, so the only way the real batch can change G's
+  // update is through the generator loss: it must for RaSGAN, and must not for NonSaturating.
+  auto g_after = [](auto loss, const torch::Tensor& real) {
+    torch::manual_seed(42);
+    auto t = gc::Trainer(BnGen{}, Critic{}, loss,
+                         small(1).g_optimizer(gc::OptimizerOptions::sgd(0.5)).d_optimizer(gc::OptimizerOptions::sgd(1e-30)));
+    t.discriminator_step(real);
+    t.generator_step();
+    return std::pair{state_of(*t.generator()), state_of(*t.discriminator())};
+  };
+  const torch::Tensor near = ring_data().narrow(0, 0, 32), far = ring_data().narrow(0, 32, 32) * 3.0 + 1.0;
+  const auto [ra_g_near, ra_d_near] = g_after(gc::losses::RelativisticAverage{}, near);
+  const auto [ra_g_far, ra_d_far] = g_after(gc::losses::RelativisticAverage{}, far);
+  REQUIRE(identical(ra_d_near, ra_d_far));  // the same D scored G's fakes in both
+  CHECK_FALSE(identical(ra_g_near, ra_g_far));
+  const auto [ns_g_near, ns_d_near] = g_after(gc::losses::NonSaturating{}, near);
+  const auto [ns_g_far, ns_d_far] = g_after(gc::losses::NonSaturating{}, far);
+  REQUIRE(identical(ns_d_near, ns_d_far));
+  CHECK(identical(ns_g_near, ns_g_far));
 }
 
 TEST_CASE("optimizers: RMSprop and SGD are used as configured", "[trainer]") {

@@ -7,10 +7,10 @@
 #include <gancraft/distributed/data_parallel_options.hpp>
 #include <gancraft/distributed/process_group.hpp>
 #include <gancraft/training/alternating_policy.hpp>
-#include <gancraft/training/batch_shard.hpp>
-#include <gancraft/training/loop_state.hpp>
+#include <gancraft/core/batch_shard.hpp>
+#include <gancraft/core/loop_state.hpp>
 #include <gancraft/training/signal_stop.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 
@@ -47,7 +47,7 @@ inline int64_t fingerprint(const torch::Tensor& t) {
 
 }  // namespace detail
 
-/// A `Trainer` policy that trains one model on several processes (Li et al. 2020, "PyTorch
+/// A `Trainer` (or `ModelTrainer`) policy that trains one model on several processes (Li et al. 2020, "PyTorch
 /// Distributed: Experiences on Accelerating Data Parallel Training", arXiv:2006.15704, describe
 /// the same scheme for DistributedDataParallel).
 ///
@@ -59,7 +59,7 @@ inline int64_t fingerprint(const torch::Tensor& t) {
 /// 2. Start: at the first step of each `fit` (and after anything else changed the step, such as
 ///    a rollback), the ranks check that they agree on the step, the position in the data and
 ///    the training stream (`RankMismatchError` names the rank that differs, on every rank),
-///    then G's and D's parameters and buffers are broadcast from rank 0.
+///    then every network's parameters and buffers are broadcast from rank 0.
 /// 3. Gradients: after each backward pass, before the optimizer step, the network's gradients
 ///    are averaged across ranks in flat buckets (`DataParallelOptions::bucket_bytes`). For
 ///    losses that are means over the batch this is the gradient of the whole batch, so every
@@ -78,6 +78,8 @@ inline int64_t fingerprint(const torch::Tensor& t) {
 /// auto trainer = gc::Trainer(Gen{}, Critic{}, gc::losses::NonSaturating{}, options,
 ///                            gc::distributed::DataParallel(group));
 /// @endcode
+/// With a `ModelTrainer` the model's own `train_step` is the schedule and `Inner` is unused:
+/// `gc::ModelTrainer(model, options, gc::distributed::DataParallel(group))`.
 /// @tparam Inner the schedule run on every rank (`AlternatingPolicy`, or your own policy made of
 ///               `discriminator_step` and `generator_step`)
 template <class Inner = AlternatingPolicy>
@@ -98,16 +100,36 @@ class DataParallel {
   /// @tparam NextReal a callable returning the next real batch
   template <class T, class NextReal>
   StepLosses run_step(T& trainer, NextReal&& next_real, bool read_losses) {
-    device_ = trainer.options().device();
-    if (!synced_step_ || *synced_step_ != trainer.step()) {
-      check_ranks_agree(trainer);
-      broadcast_from_rank_zero(trainer);
+    begin_step(trainer);
+    StepLosses out = inner_.run_step(trainer, std::forward<NextReal>(next_real), read_losses);
+    end_step(trainer, out, read_losses);
+    return out;
+  }
+
+  /// Before a step: the start-up check and broadcast when they are due. `run_step` calls it
+  /// around the inner schedule; a `ModelTrainer` calls it around its model's step.
+  void begin_step(TrainingContext& ctx) {
+    device_ = ctx.options().device();
+    if (!synced_step_ || *synced_step_ != ctx.step()) {
+      check_ranks_agree(ctx);
+      broadcast_from_rank_zero(ctx);
     }
     stop_exchanged_ = false;
-    StepLosses out = inner_.run_step(trainer, std::forward<NextReal>(next_real), read_losses);
+    buffers_averaged_ = false;
+  }
+
+  /// After a step: the buffers, when no generator update carried them, and the reported
+  /// losses (`average_losses`) are averaged across ranks.
+  void end_step(TrainingContext& ctx, StepLosses& out, bool read_losses) {
+    if (group_.distributed() && options_.average_buffers() && !buffers_averaged_) {
+      std::vector<torch::Tensor> buffers;
+      for (const auto& n : ctx.networks())
+        for (const auto& b : n.module->buffers())
+          if (b.is_floating_point()) buffers.push_back(b);
+      if (!buffers.empty()) all_reduce_mean(group_, buffers, "buffers", options_.bucket_bytes());
+    }
     if (read_losses && options_.average_losses()) average_losses(out);
-    synced_step_ = trainer.step() + 1;  // what the trainer's counter will be at the next call
-    return out;
+    synced_step_ = ctx.step() + 1;  // what the trainer's counter will be at the next call
   }
 
   /// Averages `network`'s gradients across ranks (called by the trainer after each backward
@@ -122,11 +144,19 @@ class DataParallel {
     // the same graph, so they skip the same ones.
     for (const auto& p : network.parameters())
       if (p.grad().defined()) tensors.push_back(p.grad());
-    const bool generator = &network == &ctx.generator_module();
-    if (generator && options_.average_buffers())
-      for (auto* m : {&ctx.generator_module(), &ctx.discriminator_module()})
-        for (const auto& b : m->buffers())
+    // The network named "generator" is updated last in a step: its exchange carries the
+    // buffers and the stop requests.
+    const std::vector<NetworkRef> networks = ctx.networks();
+    std::string name = "network";
+    for (const auto& n : networks)
+      if (n.module == &network) name = n.name;
+    const bool generator = name == "generator";
+    if (generator && options_.average_buffers()) {
+      for (const auto& n : networks)
+        for (const auto& b : n.module->buffers())
           if (b.is_floating_point()) tensors.push_back(b);
+      buffers_averaged_ = true;
+    }
     torch::Tensor stop_flag;
     if (generator && ctx.options().stop_on_signal()) {
       // Same dtype and device as G's gradients, so it rides in their last bucket.
@@ -135,9 +165,7 @@ class DataParallel {
       stop_flag = torch::full({1}, local_stop_requested() ? 1.0 : 0.0, like);
       tensors.push_back(stop_flag);
     }
-    all_reduce_mean(group_, tensors,
-                    generator ? "generator gradients" : "discriminator gradients",
-                    options_.bucket_bytes());
+    all_reduce_mean(group_, tensors, name + " gradients", options_.bucket_bytes());
     if (stop_flag.defined()) {
       // The mean is above 0 exactly when some rank sent 1 (a max). One host read per step,
       // and only with stop_on_signal: every rank must know before the step ends.
@@ -220,9 +248,9 @@ class DataParallel {
 
   void broadcast_from_rank_zero(TrainingContext& ctx) {
     std::vector<torch::Tensor> tensors;
-    for (auto* m : {&ctx.generator_module(), &ctx.discriminator_module()}) {
-      for (const auto& p : m->parameters()) tensors.push_back(p);
-      for (const auto& b : m->buffers()) tensors.push_back(b);
+    for (const auto& n : ctx.networks()) {
+      for (const auto& p : n.module->parameters()) tensors.push_back(p);
+      for (const auto& b : n.module->buffers()) tensors.push_back(b);
     }
     broadcast(group_, tensors, "the start-up weights", 0, options_.bucket_bytes());
   }
@@ -232,6 +260,8 @@ class DataParallel {
     std::vector<torch::Tensor*> fields;
     for (auto* t : {&out.d_loss, &out.g_loss, &out.penalty, &out.d_real, &out.d_fake})
       if (t->defined()) fields.push_back(t);
+    for (auto& [name, t] : out.scalars)
+      if (t.defined()) fields.push_back(&t);
     if (fields.empty()) return;
     std::vector<torch::Tensor> scalars;
     for (auto* t : fields) scalars.push_back(t->detach().reshape({}).to(torch::kDouble));
@@ -248,6 +278,7 @@ class DataParallel {
   bool pending_stop_ = false;           // a stop request not yet answered
   bool stop_exchanged_ = false;         // this step's G exchange carried the requests
   bool collective_stop_ = false;        // what that exchange said
+  bool buffers_averaged_ = false;       // this step's generator exchange carried the buffers
 };
 
 }  // namespace gancraft::distributed

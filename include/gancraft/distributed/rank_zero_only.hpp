@@ -4,8 +4,8 @@
 #include <gancraft/concepts/hook.hpp>
 #include <gancraft/distributed/collectives.hpp>
 #include <gancraft/distributed/process_group.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 

@@ -4,8 +4,8 @@
 #include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/io/checkpoint.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 

@@ -3,8 +3,8 @@
 
 #include <gancraft/error.hpp>
 #include <gancraft/io/checkpoint.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 
@@ -63,7 +63,8 @@ class DivergenceGuard {
   int64_t interval() const { return options_.interval(); }  ///< losses are read on these steps
   int64_t rollbacks() const { return rollbacks_; }          ///< rollbacks done so far
 
-  /// On every `interval`-th step, checks the losses, then G's and D's parameters and buffers;
+  /// On every `interval`-th step, checks the losses (the reported scalars too), then every
+  /// network's parameters and buffers;
   /// on NaN or Inf it throws `DivergenceError` (`Stop`) or rolls back (`Rollback`).
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
     if (r.step % options_.interval() != 0) return;
@@ -72,10 +73,11 @@ class DivergenceGuard {
       problem = detail::str("discriminator loss is ", *r.d_loss);
     else if (r.g_loss && !std::isfinite(*r.g_loss))
       problem = detail::str("generator loss is ", *r.g_loss);
-    else
+    for (const auto& [name, value] : r.scalars)
+      if (problem.empty() && !std::isfinite(value)) problem = detail::str(name, " is ", value);
+    if (problem.empty())
       try {
-        detail::check_finite(ctx.generator_module(), "generator", r.step);
-        detail::check_finite(ctx.discriminator_module(), "discriminator", r.step);
+        for (const auto& n : ctx.networks()) detail::check_finite(*n.module, n.name.c_str(), r.step);
       } catch (const DivergenceError& e) {
         problem = e.what();
       }
@@ -93,8 +95,8 @@ class DivergenceGuard {
                                         ") and there is no checkpoint to roll back to: ", e.what()));
     }
     ++rollbacks_;
-    scale_lr(ctx.generator_optimizer());
-    scale_lr(ctx.discriminator_optimizer());
+    for (const auto& n : ctx.networks())
+      if (n.optimizer) scale_lr(*n.optimizer);
     std::cerr << "gancraft: training diverged at step " << r.step << " (" << problem
               << "); rolled back to " << info.checkpoint.string() << " and scaled learning rates by "
               << options_.lr_factor() << "\n";

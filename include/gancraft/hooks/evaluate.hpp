@@ -11,9 +11,9 @@
 #include <gancraft/metrics/inception_score.hpp>
 #include <gancraft/metrics/kernel_inception_distance.hpp>
 #include <gancraft/metrics/precision_recall.hpp>
-#include <gancraft/training/random.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/random.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>

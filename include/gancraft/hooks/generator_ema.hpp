@@ -2,8 +2,8 @@
 /// @file gancraft/hooks/generator_ema.hpp
 
 #include <gancraft/error.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 

@@ -3,8 +3,8 @@
 
 #include <gancraft/detail/jsonl_file.hpp>
 #include <gancraft/error.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <nlohmann/json.hpp>
 

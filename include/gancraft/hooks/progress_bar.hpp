@@ -1,8 +1,8 @@
 #pragma once
 /// @file gancraft/hooks/progress_bar.hpp
 
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 

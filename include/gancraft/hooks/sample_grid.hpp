@@ -3,9 +3,9 @@
 
 #include <gancraft/error.hpp>
 #include <gancraft/io/image_grid.hpp>
-#include <gancraft/training/random.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/random.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 

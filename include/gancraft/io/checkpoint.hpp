@@ -2,9 +2,9 @@
 /// @file gancraft/io/checkpoint.hpp
 /// Crash-safe checkpoints: save, verify, load, resume with fallback, and generator export.
 ///
-/// A checkpoint (format version 3) is a directory `step-NNNNNN/` holding `generator.pt`,
-/// `discriminator.pt`, each optimizer's state in the portable form of `optimizer_state.hpp`
-/// (`generator_optimizer.json` + `generator_optimizer.pt`, the same for the discriminator),
+/// A checkpoint (format version 3) is a directory `step-NNNNNN/` holding one `<name>.pt` per
+/// network of the model (`generator.pt`, `discriminator.pt` for a GAN), each optimizer's state
+/// in the portable form of `optimizer_state.hpp` (`<name>_optimizer.json` + `.pt`),
 /// `loop_state.pt` (step, epoch, data order, every random stream), `state.json` (options,
 /// versions) and, written last, `manifest.json` (each file's size and CRC-32). Every file is
 /// serialised in memory and written with checked system calls, so a full disk is an `IoError`
@@ -19,9 +19,9 @@
 #include <gancraft/error.hpp>
 #include <gancraft/io/manifest.hpp>
 #include <gancraft/io/optimizer_state.hpp>
-#include <gancraft/training/loop_state.hpp>
-#include <gancraft/training/optimizer_options.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/loop_state.hpp>
+#include <gancraft/core/optimizer_options.hpp>
+#include <gancraft/core/training_context.hpp>
 #include <gancraft/version.hpp>
 
 #include <fcntl.h>
@@ -37,6 +37,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -148,13 +149,19 @@ inline LoopState load_loop_state(const std::filesystem::path& file) {
   return s;
 }
 
-/// Options a checkpoint must agree with to be resumed exactly.
-inline nlohmann::json resume_critical_options(const TrainerOptions& o) {
-  return {{"latent_dim", o.latent_dim()},
-          {"batch_size", o.batch_size()},
-          {"d_steps_per_g_step", o.d_steps_per_g_step()},
-          {"g_optimizer_kind", to_string(o.g_optimizer().kind())},
-          {"d_optimizer_kind", to_string(o.d_optimizer().kind())}};
+/// The checkpoint files of network `name`: its weights, and its optimizer's tensors (beside
+/// which `<name>_optimizer.json` holds the rest): `generator.pt`, `generator_optimizer.pt`.
+inline std::string network_file(const std::string& name) { return name + ".pt"; }
+inline std::string optimizer_file(const std::string& name) { return name + "_optimizer.pt"; }
+
+/// Network names become file names: lower-case letters, digits and '_', not clashing with the
+/// checkpoint's own files. `OptionError` otherwise.
+inline void check_network_name(const std::string& name) {
+  GANCRAFT_CHECK(!name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos,
+                 OptionError, "network name '", name, "': use lower-case letters, digits and '_' (it names checkpoint files)");
+  GANCRAFT_CHECK(name != "loop_state" && name != "state" && name != "manifest" && name.rfind("extra", 0) != 0 &&
+                     !(name.size() > 10 && name.compare(name.size() - 10, 10, "_optimizer") == 0),
+                 OptionError, "network name '", name, "' is reserved for a checkpoint file");
 }
 
 /// Checks that `archive` holds every parameter and buffer of `m` with the same shape, so that
@@ -229,8 +236,8 @@ inline void load_module(torch::nn::Module& m, const std::filesystem::path& file,
 namespace detail {
 inline void write_checkpoint(TrainingContext& ctx, const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
-  check_finite(ctx.generator_module(), "generator", ctx.step());
-  check_finite(ctx.discriminator_module(), "discriminator", ctx.step());
+  const std::vector<NetworkRef> networks = ctx.networks();
+  for (const auto& n : networks) check_finite(*n.module, n.name.c_str(), ctx.step());
   for (const auto& [name, module] : ctx.checkpoint_state()) check_finite(*module, name.c_str(), ctx.step());
   const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
   fs::create_directories(parent);
@@ -258,17 +265,31 @@ inline void write_checkpoint(TrainingContext& ctx, const std::filesystem::path& 
     module.save(archive);
     write(name, detail::archive_bytes(archive));
   };
-  auto write_optimizer = [&](torch::optim::Optimizer& opt, const char* name) {
+  auto write_optimizer = [&](torch::optim::Optimizer& opt, const std::string& name) {
     auto [description, tensors] = detail::optimizer_bytes(opt);
     write(detail::optimizer_description_file(name), description);
     write(name, tensors);
   };
-  write_module(ctx.generator_module(), CheckpointFiles::generator);
-  write_module(ctx.discriminator_module(), CheckpointFiles::discriminator);
-  write_optimizer(ctx.generator_optimizer(), CheckpointFiles::generator_optimizer);
-  write_optimizer(ctx.discriminator_optimizer(), CheckpointFiles::discriminator_optimizer);
+  nlohmann::json network_names = nlohmann::json::array();
+  for (const auto& n : networks) {
+    check_network_name(n.name);
+    write_module(*n.module, network_file(n.name));
+    if (n.optimizer) write_optimizer(*n.optimizer, optimizer_file(n.name));
+    network_names.push_back(n.name);
+  }
   write(CheckpointFiles::loop_state, detail::loop_state_bytes(ctx.loop_state()));
   const TrainerOptions& o = ctx.options();
+  // The resume-critical options, then what helps a reader (run length, seed, rates, device).
+  nlohmann::json options = ctx.resume_critical_options();
+  options["steps"] = o.steps() ? nlohmann::json(*o.steps()) : nlohmann::json(nullptr);
+  options["epochs"] = o.epochs() ? nlohmann::json(*o.epochs()) : nlohmann::json(nullptr);
+  options["seed"] = o.seed();
+  options["device"] = o.device().str();
+  nlohmann::json rates = nlohmann::json::object();
+  for (const auto& n : networks)
+    if (n.optimizer && !n.optimizer->param_groups().empty())
+      rates[n.name] = n.optimizer->param_groups().front().options().get_lr();
+  options["learning_rates"] = rates;
   const nlohmann::json state = {
       {"step", ctx.step()},
       {"epoch", ctx.epoch()},
@@ -276,18 +297,8 @@ inline void write_checkpoint(TrainingContext& ctx, const std::filesystem::path& 
       {"gancraft_version", version},
       {"torch_version", detail::linked_torch_version()},
       {"torch_headers_version", TORCH_VERSION},
-      {"options",
-       {{"latent_dim", o.latent_dim()},
-        {"g_optimizer_kind", to_string(o.g_optimizer().kind())},
-        {"d_optimizer_kind", to_string(o.d_optimizer().kind())},
-        {"batch_size", o.batch_size()},
-        {"d_steps_per_g_step", o.d_steps_per_g_step()},
-        {"steps", o.steps() ? nlohmann::json(*o.steps()) : nlohmann::json(nullptr)},
-        {"epochs", o.epochs() ? nlohmann::json(*o.epochs()) : nlohmann::json(nullptr)},
-        {"seed", o.seed()},
-        {"g_optimizer", {{"kind", to_string(o.g_optimizer().kind())}, {"lr", o.g_optimizer().lr()}}},
-        {"d_optimizer", {{"kind", to_string(o.d_optimizer().kind())}, {"lr", o.d_optimizer().lr()}}},
-        {"device", o.device().str()}}}};
+      {"networks", network_names},
+      {"options", options}};
   write(CheckpointFiles::state, state.dump(2) + "\n");
   for (const auto& [name, module] : ctx.checkpoint_state())  // e.g. GeneratorEMA's weights
     write_module(*module, detail::extra_state_file(name));
@@ -323,7 +334,7 @@ inline void write_checkpoint(TrainingContext& ctx, const std::filesystem::path& 
 
 }  // namespace detail
 
-/// Saves G, D, both optimizers and the loop state of `ctx` into the checkpoint directory `dir`
+/// Saves every network of `ctx` (`networks()`: G and D for a GAN), their optimizers and the loop state of `ctx` into the checkpoint directory `dir`
 /// (replacing one already there), crash-safely. Refuses with `DivergenceError`, writing
 /// nothing, when a parameter or buffer holds NaN or Inf. Any failure to write (a full disk, a
 /// missing permission) is an `IoError` naming the path and the reason, and leaves `dir` and
@@ -342,7 +353,7 @@ inline io::Manifest verify_checkpoint(const std::filesystem::path& dir) {
   return io::verify_checkpoint_files(dir);
 }
 
-/// Restores G, D, both optimizers and the loop state from one checkpoint directory, after
+/// Restores every network, its optimizer and the loop state from one checkpoint directory, after
 /// verifying every file against the manifest. Throws `IoError` naming the bad file, or
 /// `OptionError` when the checkpoint was written with a different latent size, batch size or
 /// `d_steps_per_g_step` (which would make an exact resume impossible), or when a stored tensor
@@ -353,27 +364,44 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   const fs::path state_path = dir / CheckpointFiles::state;
   nlohmann::json state;
   detail::load_file(state_path, [&] { state = nlohmann::json::parse(std::ifstream(state_path)); });
-  const nlohmann::json expected = detail::resume_critical_options(ctx.options());
+  // The model's networks first: a checkpoint of another model is refused by name. (A format-3
+  // checkpoint written before `networks` was recorded is a GAN's.)
+  nlohmann::json mine = nlohmann::json::array();
+  for (const auto& n : ctx.networks()) mine.push_back(n.name);
+  const nlohmann::json stored_networks = state.value("networks", nlohmann::json({"generator", "discriminator"}));
+  GANCRAFT_CHECK(stored_networks == mine, OptionError, dir.string(), ": written by a model with networks ",
+                 stored_networks.dump(), " but this trainer's model has networks ", mine.dump());
+  const nlohmann::json expected = ctx.resume_critical_options();
   for (const auto& [key, value] : expected.items()) {
     const auto stored = state.value("options", nlohmann::json::object()).value(key, nlohmann::json());
     GANCRAFT_CHECK(stored == value, OptionError, dir.string(), ": written with ", key, " = ",
                    stored.dump(), " but this trainer has ", key, " = ", value.dump());
   }
   const torch::Device device = ctx.options().device();
-  // Every archive is read and checked before anything changes, so a failure leaves the trainer
-  // as it was.
-  const auto restore_g_opt = io::prepare_restore(
-      ctx.generator_optimizer(), detail::read_optimizer_state(dir, CheckpointFiles::generator_optimizer),
-      (dir / CheckpointFiles::generator_optimizer).string());
-  const auto restore_d_opt = io::prepare_restore(
-      ctx.discriminator_optimizer(), detail::read_optimizer_state(dir, CheckpointFiles::discriminator_optimizer),
-      (dir / CheckpointFiles::discriminator_optimizer).string());
+  // Every file is read and checked before anything changes, so a failure leaves the trainer as
+  // it was.
+  struct Network {
+    torch::nn::Module* module;
+    fs::path file;
+    torch::serialize::InputArchive archive;
+    std::function<void()> restore_optimizer;
+  };
+  std::vector<Network> networks;
+  for (const auto& n : ctx.networks()) {
+    Network net{n.module, dir / detail::network_file(n.name), {}, {}};
+    GANCRAFT_CHECK(fs::exists(net.file), IoError, net.file.string(), ": missing; the checkpoint has no network '",
+                   n.name, "' (", state.value("networks", nlohmann::json::array()).dump(), ")");
+    if (n.optimizer) {
+      const std::string file = detail::optimizer_file(n.name);
+      net.restore_optimizer = io::prepare_restore(*n.optimizer, detail::read_optimizer_state(dir, file.c_str()),
+                                                  (dir / file).string());
+    }
+    net.archive = detail::open_module_archive(*n.module, net.file, device);
+    networks.push_back(std::move(net));
+  }
   LoopState loop;
   detail::load_file(dir / CheckpointFiles::loop_state,
                     [&] { loop = detail::load_loop_state(dir / CheckpointFiles::loop_state); });
-  // Both modules are checked before either changes, so a mismatch leaves the trainer as it was.
-  auto g_archive = detail::open_module_archive(ctx.generator_module(), dir / CheckpointFiles::generator, device);
-  auto d_archive = detail::open_module_archive(ctx.discriminator_module(), dir / CheckpointFiles::discriminator, device);
   // Extra state already registered (GeneratorEMA) is checked before anything changes too.
   struct Extra {
     torch::nn::Module* module;
@@ -384,10 +412,10 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
   for (const auto& [name, module] : ctx.checkpoint_state())
     if (const fs::path file = dir / detail::extra_state_file(name); fs::exists(file))
       extras.push_back({module.get(), file, detail::open_module_archive(*module, file, device)});
-  detail::load_file(dir / CheckpointFiles::generator, [&] { ctx.generator_module().load(g_archive); });
-  detail::load_file(dir / CheckpointFiles::discriminator, [&] { ctx.discriminator_module().load(d_archive); });
-  restore_g_opt();
-  restore_d_opt();
+  for (auto& n : networks) {
+    detail::load_file(n.file, [&] { n.module->load(n.archive); });
+    if (n.restore_optimizer) n.restore_optimizer();
+  }
   ctx.restore_loop_state(loop);
   for (auto& e : extras) detail::load_file(e.file, [&] { e.module->load(e.archive); });
   // Extra state a hook registers later (in on_train_begin, after resume) is restored then.

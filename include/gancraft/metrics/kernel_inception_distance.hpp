@@ -2,7 +2,7 @@
 /// @file gancraft/metrics/kernel_inception_distance.hpp
 
 #include <gancraft/error.hpp>
-#include <gancraft/training/random.hpp>
+#include <gancraft/core/random.hpp>
 
 #include <torch/torch.h>
 

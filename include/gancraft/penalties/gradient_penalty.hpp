@@ -3,7 +3,7 @@
 
 #include <gancraft/error.hpp>
 #include <gancraft/penalties/input_gradient.hpp>
-#include <gancraft/training/random.hpp>
+#include <gancraft/core/random.hpp>
 
 #include <torch/torch.h>
 

@@ -1,20 +1,13 @@
 #pragma once
 /// @file gancraft/training/alternating_policy.hpp
 
+#include <gancraft/core/step_losses.hpp>
+
 #include <torch/torch.h>
 
 #include <cstdint>
 
 namespace gancraft {
-
-/// Loss tensors of one generator update, still on the device; undefined when not requested.
-struct StepLosses {
-  torch::Tensor d_loss;   ///< mean discriminator loss over the step's discriminator updates
-  torch::Tensor g_loss;   ///< generator loss
-  torch::Tensor penalty;  ///< mean penalty (undefined if the loss has none)
-  torch::Tensor d_real;   ///< mean real score of the last discriminator update
-  torch::Tensor d_fake;   ///< mean fake score of the last discriminator update
-};
 
 /// The default training schedule: `d_steps_per_g_step` discriminator updates, each on a fresh
 /// real batch, then one generator update.

@@ -3,7 +3,7 @@
 /// Shuffled, epoch-aware batches of real data drawn with the trainer's generator.
 
 #include <gancraft/error.hpp>
-#include <gancraft/training/batch_shard.hpp>
+#include <gancraft/core/batch_shard.hpp>
 
 #include <torch/torch.h>
 

@@ -9,21 +9,21 @@
 #include <gancraft/concepts/hook.hpp>
 #include <gancraft/concepts/loss.hpp>
 #include <gancraft/concepts/penalty.hpp>
-#include <gancraft/detail/threads.hpp>
+#include <gancraft/core/batch_shard.hpp>
+#include <gancraft/core/loop_state.hpp>
+#include <gancraft/core/optimizer_options.hpp>
+#include <gancraft/core/random.hpp>
+#include <gancraft/core/step_report.hpp>
+#include <gancraft/core/trainer_options.hpp>
+#include <gancraft/core/training_context.hpp>
 #include <gancraft/detail/exception_text.hpp>
+#include <gancraft/detail/threads.hpp>
 #include <gancraft/error.hpp>
 #include <gancraft/io/checkpoint.hpp>
 #include <gancraft/training/alternating_policy.hpp>
-#include <gancraft/training/batch_shard.hpp>
 #include <gancraft/training/batch_source.hpp>
-#include <gancraft/training/hook_slot.hpp>
-#include <gancraft/training/loop_state.hpp>
-#include <gancraft/training/optimizer_options.hpp>
-#include <gancraft/training/random.hpp>
-#include <gancraft/training/signal_stop.hpp>
-#include <gancraft/training/step_report.hpp>
-#include <gancraft/training/trainer_options.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/training/scoped_state.hpp>
+#include <gancraft/training/training_loop.hpp>
 
 #include <torch/torch.h>
 
@@ -36,135 +36,6 @@
 
 namespace gancraft {
 namespace detail {
-
-/// Restores a module's train/eval mode when it goes out of scope.
-class ModeGuard {
- public:
-  explicit ModeGuard(torch::nn::Module& m) : m_(m), training_(m.is_training()) {}
-  ~ModeGuard() { m_.train(training_); }
-  ModeGuard(const ModeGuard&) = delete;
-  ModeGuard& operator=(const ModeGuard&) = delete;
-
- private:
-  torch::nn::Module& m_;
-  bool training_;
-};
-
-/// Turns off gradients of a module's parameters for a scope (the discriminator during the
-/// generator update: its weight gradients would be computed and then thrown away).
-class FrozenParameters {
- public:
-  explicit FrozenParameters(std::vector<torch::Tensor> params) : params_(std::move(params)) {
-    was_.reserve(params_.size());
-    for (auto& p : params_) {
-      was_.push_back(p.requires_grad());
-      p.requires_grad_(false);
-    }
-  }
-  ~FrozenParameters() {
-    for (size_t i = 0; i < params_.size(); ++i) params_[i].requires_grad_(was_[i]);
-  }
-  FrozenParameters(const FrozenParameters&) = delete;
-  FrozenParameters& operator=(const FrozenParameters&) = delete;
-
- private:
-  std::vector<torch::Tensor> params_;
-  std::vector<bool> was_;
-};
-
-/// Saves LibTorch's global CPU generator and puts it back when the scope ends.
-class GlobalGeneratorGuard {
- public:
-  GlobalGeneratorGuard() {
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(global.mutex());
-    state_ = global.get_state();
-  }
-  ~GlobalGeneratorGuard() {
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(global.mutex());
-    global.set_state(state_);
-  }
-  GlobalGeneratorGuard(const GlobalGeneratorGuard&) = delete;
-  GlobalGeneratorGuard& operator=(const GlobalGeneratorGuard&) = delete;
-
- private:
-  torch::Tensor state_;
-};
-
-/// Copies a module's buffers (BatchNorm statistics) and restores them when the scope ends.
-class BufferGuard {
- public:
-  explicit BufferGuard(torch::nn::Module& m) : buffers_(m.buffers()) {
-    saved_.reserve(buffers_.size());
-    for (auto& b : buffers_) saved_.push_back(b.clone());
-  }
-  ~BufferGuard() {
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < buffers_.size(); ++i) buffers_[i].copy_(saved_[i]);
-  }
-  BufferGuard(const BufferGuard&) = delete;
-  BufferGuard& operator=(const BufferGuard&) = delete;
-
- private:
-  std::vector<torch::Tensor> buffers_;
-  std::vector<torch::Tensor> saved_;
-};
-
-/// Copies `replacement` (one tensor per parameter of `m`, or none) into `m`'s parameters for
-/// its lifetime, and the originals back afterwards, even on an exception.
-class ParameterSwap {
- public:
-  ParameterSwap(torch::nn::Module& m, std::vector<torch::Tensor> replacement) {
-    if (replacement.empty()) return;
-    params_ = m.parameters();
-    GANCRAFT_CHECK(replacement.size() == params_.size(), ShapeError, "sampling parameters: ",
-                   replacement.size(), " tensors for a generator with ", params_.size(), " parameters");
-    torch::NoGradGuard no_grad;
-    saved_.reserve(params_.size());
-    for (size_t i = 0; i < params_.size(); ++i) {
-      saved_.push_back(params_[i].detach().clone());
-      params_[i].detach().copy_(replacement[i]);
-    }
-  }
-  ~ParameterSwap() {
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < saved_.size(); ++i) params_[i].detach().copy_(saved_[i]);
-  }
-  ParameterSwap(const ParameterSwap&) = delete;
-  ParameterSwap& operator=(const ParameterSwap&) = delete;
-
- private:
-  std::vector<torch::Tensor> params_, saved_;
-};
-
-/// `ds.get(i).data` and `ds.size()`: a map-style `torch::data` dataset.
-template <class Ds>
-concept map_dataset = requires(Ds& ds, size_t i) {
-  { ds.get(i).data } -> std::convertible_to<torch::Tensor>;
-  { ds.size().has_value() } -> std::convertible_to<bool>;  // c10::optional<size_t>
-  { *ds.size() } -> std::convertible_to<size_t>;
-};
-
-/// A policy that splits every batch across processes: `BatchShard shard() const`.
-template <class P>
-concept sharding_policy = requires(const P& p) {
-  { p.shard() } -> std::convertible_to<BatchShard>;
-};
-
-/// A policy that acts on the gradients between each backward pass and the optimizer step
-/// (e.g. averages them across processes): `before_optimizer_step(TrainingContext&, Module&)`.
-template <class P>
-concept gradient_policy = requires(P& p, TrainingContext& c, torch::nn::Module& m) {
-  p.before_optimizer_step(c, m);
-};
-
-/// A policy that makes the decision to stop on a signal for several processes together (so
-/// they stop after the same step): `bool should_stop(bool signalled)`.
-template <class P>
-concept stopping_policy = requires(P& p, bool signalled) {
-  { p.should_stop(signalled) } -> std::convertible_to<bool>;
-};
 
 }  // namespace detail
 
@@ -190,7 +61,7 @@ struct DiscriminatorStepResult {
 ///                a `ConditionalLoss` (`losses::AuxiliaryClassifier`)
 /// @tparam Policy the schedule of updates; `AlternatingPolicy` by default
 template <class G, class D, class L, class Policy = AlternatingPolicy>
-class Trainer final : public TrainingContext {
+class Trainer final : public TrainingLoop {
   // One message per missing piece, each only when the previous pieces are present.
   static_assert(detail::module_handle<G>,
                 "gancraft::Trainer: the generator must be a torch::nn::Module holder "
@@ -241,13 +112,11 @@ class Trainer final : public TrainingContext {
   /// builds both optimizers, and checks with one probe pass (eval mode, no graph) that
   /// `latent_dim` fits G and G's output fits D. Throws `ShapeError` or `OptionError`.
   Trainer(G generator, D discriminator, L loss, TrainerOptions options = {}, Policy policy = {})
-      : g_(std::move(generator)),
+      : TrainingLoop(std::move(options)),
+        g_(std::move(generator)),
         d_(std::move(discriminator)),
         loss_(std::move(loss)),
-        options_(std::move(options)),
-        policy_(std::move(policy)),
-        train_gen_(make_generator(options_.seed())),
-        sample_gen_(make_generator(options_.seed() ^ kSampleStream)) {
+        policy_(std::move(policy)) {
     if constexpr (valid) {
       options_.validate();
       if constexpr (conditional)
@@ -264,18 +133,6 @@ class Trainer final : public TrainingContext {
       g_opt_ = detail::make_optimizer(options_.g_optimizer(), g_->parameters(), "generator");
       d_opt_ = detail::make_optimizer(options_.d_optimizer(), d_->parameters(), "discriminator");
     }
-  }
-
-  /// Adds a hook (see `Hook`) and returns the stored copy.
-  template <class H>
-  H& add_hook(H hook) {
-    static_assert(Hook<H>,
-                  "gancraft::Trainer::add_hook: a hook needs at least one of on_train_begin, "
-                  "on_step_end(const StepReport&), on_epoch_end, on_train_end, "
-                  "on_discriminator_step_end; see docs/hooks.md");
-    auto stored = std::make_shared<H>(std::move(hook));
-    hooks_.push_back(detail::make_hook_slot(stored));
-    return *stored;
   }
 
   /// Trains on a tensor whose first dimension indexes samples (floating point, shaped like
@@ -438,8 +295,7 @@ class Trainer final : public TrainingContext {
       last_real_ = real;
       last_real_labels_ = y;
     }
-    for (auto& h : hooks_)
-      if (h.on_discriminator_step_end) h.on_discriminator_step_end(*this);
+    discriminator_step_ended();
     const double scale = 1.0 / static_cast<double>(parts);
     return {parts == 1 ? loss_sum : loss_sum * scale,
             penalty_sum.defined() ? (parts == 1 ? penalty_sum : penalty_sum * scale) : penalty_sum,
@@ -490,58 +346,16 @@ class Trainer final : public TrainingContext {
   D& discriminator() { return d_; }            ///< the discriminator
   L& loss() { return loss_; }                  ///< the loss
   Policy& policy() { return policy_; }         ///< the schedule
-  at::Generator& training_stream() { return train_gen_; }  ///< noise, data order, penalties
-  at::Generator& sampling_stream() { return sample_gen_; }  ///< `sample()` noise
 
   // TrainingContext
   torch::nn::Module& generator_module() override { return detail::module_of(g_); }
   torch::nn::Module& discriminator_module() override { return detail::module_of(d_); }
   torch::optim::Optimizer& generator_optimizer() override { return *g_opt_; }
   torch::optim::Optimizer& discriminator_optimizer() override { return *d_opt_; }
-  const TrainerOptions& options() const override { return options_; }
-  int64_t step() const override { return step_; }
-  int64_t epoch() const override { return data_order_.completed; }
-  LoopState loop_state() override {
-    LoopState s;
-    s.step = step_;
-    s.epoch = data_order_.completed;
-    s.training_rng = train_gen_.get_state();
-    s.sampling_rng = sample_gen_.get_state();
-    {
-      at::Generator global = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(global.mutex());
-      s.global_rng = global.get_state();
-    }
-    if (data_order_.order.defined()) s.data_order = data_order_.order.clone();
-    s.data_position = data_order_.position;
-    return s;
-  }
-
   void restore_loop_state(const LoopState& s) override {
-    GANCRAFT_CHECK(s.step >= 0 && s.epoch >= 0 && s.data_position >= 0, OptionError,
-                   "restore_loop_state: negative step, epoch or data position");
-    train_gen_.set_state(s.training_rng);
-    sample_gen_.set_state(s.sampling_rng);
-    if (s.global_rng.defined()) {
-      at::Generator global = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(global.mutex());
-      global.set_state(s.global_rng);
-    }
-    data_order_.order = s.data_order.defined() ? s.data_order.clone() : torch::Tensor();
-    data_order_.position = s.data_position;
-    data_order_.completed = s.epoch;
-    step_ = s.step;
+    TrainingLoop::restore_loop_state(s);
     d_updates_ = s.step * options_.d_steps_per_g_step();  // checkpoints fall between steps
   }
-
-  /// Restores the newest valid checkpoint under `path` (a checkpoint directory or a
-  /// `Checkpointer` root), falling back past damaged ones with a warning; the next `fit`
-  /// continues exactly where that checkpoint was written. See `gancraft::resume`.
-  ResumeInfo resume(const std::filesystem::path& path) { return gancraft::resume(*this, path); }
-
-  /// True when the last `fit` stopped early because of SIGINT or SIGTERM
-  /// (see `TrainerOptions::stop_on_signal`).
-  bool interrupted() const { return interrupted_; }
 
   torch::Tensor generate(const torch::Tensor& z) override {
     if constexpr (conditional)
@@ -579,8 +393,6 @@ class Trainer final : public TrainingContext {
     m.train(true);
     return g_forward(z.to(options_.device()), y);
   }
-
-  static constexpr uint64_t kSampleStream = 0x9E3779B97F4A7C15ULL;
 
   /// `n` latents from the training stream. With a sharding policy they are this process's rows
   /// of a draw of `n · count`, so that the stream advances as in a single process.
@@ -687,19 +499,6 @@ class Trainer final : public TrainingContext {
       torch::nn::utils::clip_grad_norm_(network.parameters(), options_.clip_grad_norm());
   }
 
-  /// Moves both optimizers' rates from the schedule's factor of the previous update to this
-  /// one's, multiplicatively, so that changes made by others (`DivergenceGuard` lowering the
-  /// rates) persist and a resumed run, whose rates come from the checkpoint, continues exactly.
-  void apply_lr_schedule(int64_t step, int64_t total) {
-    const auto& sch = options_.lr_schedule();
-    if (sch.kind() == LrSchedule::Kind::Constant) return;
-    const double before = sch.factor(step - 1, total), now = sch.factor(step, total);
-    if (before == now) return;
-    for (auto* opt : {g_opt_.get(), d_opt_.get()})
-      for (auto& group : opt->param_groups())
-        group.options().set_lr(before > 0 ? group.options().get_lr() * (now / before) : 0.0);
-  }
-
   /// Lets a gradient policy act between `network`'s backward pass and its optimizer step.
   void gradients_ready(torch::nn::Module& network) {
     if constexpr (detail::gradient_policy<Policy>) policy_.before_optimizer_step(*this, network);
@@ -761,95 +560,22 @@ class Trainer final : public TrainingContext {
                    c10::IntArrayRef(sample_shape_));
   }
 
-  bool losses_wanted(int64_t step) const {
-    for (const auto& h : hooks_) {
-      if (!h.on_step_end) continue;  // only on_step_end sees the losses
-      if (!h.interval) return true;
-      const int64_t every = h.interval();
-      if (every > 0 && step % every == 0) return true;
-    }
-    return false;
-  }
-
   void run(const detail::BatchSource& source) {
-    const int64_t per_epoch = source.batches_per_epoch();
-    const int64_t total =
-        options_.steps() ? *options_.steps()
-                         : (options_.epochs() ? *options_.epochs() * per_epoch /
-                                                    options_.d_steps_per_g_step()
-                                              : -1);
-    GANCRAFT_CHECK(total >= 0, OptionError,
-                   "TrainerOptions: set steps or epochs to say how long to train");
-    if (options_.threads()) torch::set_num_threads(*options_.threads());
-    if (options_.blas_threads() || options_.threads())
-      detail::set_blas_threads(options_.blas_threads().value_or(options_.threads().value_or(1)));
-    ScopedTrainingGenerator scoped(train_gen_, shard());  // penalties draw for the whole batch
-    int64_t report_epoch = data_order_.completed;
-    detail::module_of(g_).train();
-    detail::module_of(d_).train();
-    for (auto& h : hooks_)
-      if (h.on_train_begin) h.on_train_begin(*this);
-
-    const auto start = std::chrono::steady_clock::now();
-    auto next_real = [&] { return source.next(data_order_, train_gen_); };
-    interrupted_ = false;
-    detail::SignalStop signals(options_.stop_on_signal());
-    while (step_ < total) {
-      const bool read = losses_wanted(step_ + 1);
-      apply_lr_schedule(step_ + 1, total);
-      StepLosses losses = policy_.run_step(*this, next_real, read);
-      ++step_;
-      const int64_t previous_epoch = report_epoch;
-      report_epoch = data_order_.completed;
-
-      StepReport report;
-      report.step = step_;
-      report.total_steps = total;
-      report.epoch = report_epoch;
-      report.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (read) {  // a custom policy may leave some undefined
-        if (losses.d_loss.defined()) report.d_loss = losses.d_loss.item<double>();
-        if (losses.g_loss.defined()) report.g_loss = losses.g_loss.item<double>();
-        if (losses.penalty.defined()) report.scalars["penalty"] = losses.penalty.item<double>();
-        if (losses.d_real.defined()) report.scalars["d_real"] = losses.d_real.item<double>();
-        if (losses.d_fake.defined()) report.scalars["d_fake"] = losses.d_fake.item<double>();
-      }
-      bool stop = false;
-      for (auto& h : hooks_) {
-        if (h.on_step_end && h.on_step_end(report, *this)) stop = true;
-        if (step_ != report.step) break;  // a hook rolled back: the report is stale for the rest
-      }
-      for (int64_t e = previous_epoch + 1; e <= report_epoch; ++e)
-        for (auto& h : hooks_)
-          if (h.on_epoch_end) h.on_epoch_end(e, *this);
-      bool signalled = signals.raised();
-      if constexpr (detail::stopping_policy<Policy>)  // every process asks, every step
-        if (options_.stop_on_signal()) signalled = policy_.should_stop(signalled);
-      if (signalled && step_ < total) interrupted_ = true;
-      if (stop || interrupted_) break;
-    }
-    for (auto& h : hooks_)
-      if (h.on_train_end) h.on_train_end(*this);
+    run_loop(source, options_.d_steps_per_g_step(), shard(), policy_,
+             {{g_opt_.get(), options_.lr_schedule()}, {d_opt_.get(), options_.lr_schedule()}},
+             [this](auto& next_real, bool read) { return policy_.run_step(*this, next_real, read); });
   }
 
   G g_;
   D d_;
   L loss_;
-  TrainerOptions options_;
   Policy policy_;
-  at::Generator train_gen_;
-  at::Generator sample_gen_;
   std::unique_ptr<torch::optim::Optimizer> g_opt_;
   std::unique_ptr<torch::optim::Optimizer> d_opt_;
-  std::vector<detail::HookSlot> hooks_;
   std::vector<int64_t> sample_shape_;
   torch::Tensor last_real_;
   torch::Tensor last_real_labels_;
-  detail::DataOrder data_order_;
-  int64_t step_ = 0;
   int64_t d_updates_ = 0;  // discriminator updates done (for penalty_every)
-  bool interrupted_ = false;
 };
 
 }  // namespace gancraft

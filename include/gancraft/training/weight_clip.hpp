@@ -2,7 +2,7 @@
 /// @file gancraft/training/weight_clip.hpp
 
 #include <gancraft/error.hpp>
-#include <gancraft/training/training_context.hpp>
+#include <gancraft/core/training_context.hpp>
 
 #include <torch/torch.h>
 

@@ -5,7 +5,10 @@
 //   dist_worker --out DIR --steps K [--dp 1] [--resume DIR] [--checkpoints DIR]
 //               [--die-rank R --die-at S --die-signal KILL|STOP|TERM]
 //               [--resume-rank R] [--seed-rank R] [--loss wgan-gp] [--batchnorm 1]
-//               [--bucket-bytes B] [--average-buffers 0]
+//               [--bucket-bytes B] [--average-buffers 0] [--model two-critics]
+//
+// --model two-critics trains tests/support/two_critic_gan.hpp's GAN with two discriminators
+// through ModelTrainer instead (a model written outside include/).
 //
 // --resume-rank: only that rank resumes; --seed-rank: that rank uses another trainer seed;
 // --die-signal TERM asks the rank to stop (stop_on_signal is on). In --dp mode LibTorch's global
@@ -19,6 +22,8 @@
 #include <gancraft/distributed/data_parallel.hpp>
 #include <gancraft/distributed/rank_zero_only.hpp>
 #include <gancraft/gan.hpp>
+
+#include "../../support/two_critic_gan.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -69,9 +74,9 @@ struct Saboteur {
 
 std::vector<torch::Tensor> weights(gc::TrainingContext& ctx) {
   std::vector<torch::Tensor> out;
-  for (auto* m : {&ctx.generator_module(), &ctx.discriminator_module()}) {
-    for (const auto& p : m->parameters()) out.push_back(p.detach().clone());
-    for (const auto& b : m->buffers()) out.push_back(b.detach().clone());
+  for (const auto& n : ctx.networks()) {
+    for (const auto& p : n.module->parameters()) out.push_back(p.detach().clone());
+    for (const auto& b : n.module->buffers()) out.push_back(b.detach().clone());
   }
   return out;
 }
@@ -121,7 +126,10 @@ int main(int argc, char** argv) {
       return gc::Trainer(Gen(batch_norm), Critic{}, std::move(loss), options, std::move(policy));
     };
     auto run = [&](auto policy, auto wrap, int64_t rank) {
-      if (a.count("loss") && a.at("loss") == "wgan-gp") {
+      if (a.count("model") && a.at("model") == "two-critics") {
+        auto trainer = gc::ModelTrainer(gc::test::TwoCriticGAN{}, options, std::move(policy));
+        train(trainer, wrap, rank);
+      } else if (a.count("loss") && a.at("loss") == "wgan-gp") {
         auto trainer = make(gc::with_penalty(gc::losses::Wasserstein{}, gc::penalties::GradientPenalty{}), policy);
         train(trainer, wrap, rank);
       } else {

@@ -1,0 +1,177 @@
+// ModelTrainer: a model of several named networks written outside include/ (a GAN with two
+// discriminators) trains, checkpoints under its networks' names, resumes exactly, and works
+// with the existing hooks.
+#include <gancraft/gan.hpp>
+
+#include "../support/catch.hpp"
+
+#include "../support/test_support.hpp"
+#include "../support/two_critic_gan.hpp"
+#include "fixtures.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+namespace gc = gancraft;
+using fixtures::identical;
+using fixtures::state_of;
+using gancraft::test::TwoCriticGAN;
+
+namespace {
+
+using TwoCriticTrainer = gc::ModelTrainer<TwoCriticGAN>;
+
+/// 2-D Gaussian data around (2, -1) with spread 0.5.
+torch::Tensor shifted_gaussian() {
+  return torch::randn({512, 2}, gc::make_generator(9)) * 0.5 + torch::tensor({2.0, -1.0});
+}
+
+TwoCriticTrainer make(int64_t steps, uint64_t init_seed = 4) {
+  torch::manual_seed(init_seed);
+  return TwoCriticTrainer(TwoCriticGAN{}, gc::TrainerOptions().latent_dim(4).batch_size(64).steps(steps).seed(21).threads(1));
+}
+
+/// Every network's parameters and buffers, then every optimizer's portable state tensors.
+std::vector<torch::Tensor> everything(gc::TrainingContext& ctx) {
+  std::vector<torch::Tensor> out;
+  for (const auto& n : ctx.networks()) {
+    for (auto& t : state_of(*n.module)) out.push_back(t);
+    for (auto& [name, t] : gc::io::portable_state(*n.optimizer).tensors) out.push_back(t.clone());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a GAN with two discriminators, written outside gancraft, trains through ModelTrainer", "[model]") {
+  auto trainer = make(1500);
+  const auto names = trainer.networks();
+  REQUIRE(names.size() == 3);
+  CHECK(names[0].name == "generator");
+  CHECK(names[1].name == "d1");
+  CHECK(names[2].name == "d2");
+  // Each network has the optimizer its NetworkOptions named.
+  CHECK(dynamic_cast<torch::optim::Adam*>(names[1].optimizer) != nullptr);
+  CHECK(dynamic_cast<torch::optim::RMSprop*>(names[2].optimizer) != nullptr);
+
+  const torch::Tensor real = shifted_gaussian();
+  const torch::Tensor before = trainer.sample(2000).mean(0);
+  std::vector<gc::StepReport> reports;
+  struct Keep {
+    std::vector<gc::StepReport>* out;
+    void on_step_end(const gc::StepReport& r) { out->push_back(r); }
+  };
+  trainer.add_hook(Keep{&reports});
+  trainer.fit(real);
+  REQUIRE(reports.size() == 1500);
+  // The model's own scalars reach the hooks, and its d_loss is the mean of the two critics'.
+  const auto& last = reports.back();
+  REQUIRE(last.scalars.count("d1_loss") == 1);
+  REQUIRE(last.scalars.count("d2_loss") == 1);
+  CHECK(*last.d_loss == Approx((last.scalars.at("d1_loss") + last.scalars.at("d2_loss")) / 2).epsilon(1e-6));
+  // Untrained, the generator's mean is far from the data's (2, -1); trained, it is close.
+  const torch::Tensor target = torch::tensor({2.0, -1.0});
+  CHECK((before - target).norm().item<double>() > 1.5);
+  const torch::Tensor after = trainer.sample(2000);
+  CHECK((after.mean(0) - target).norm().item<double>() < 0.3);
+  INFO("sample mean " << after.mean(0) << " std " << after.std(0));
+  CHECK(after.std(0).min().item<double>() > 0.25);  // not collapsed to a point (the data's is 0.5)
+}
+
+TEST_CASE("a two-discriminator model stopped and resumed equals the uninterrupted run, bit for bit", "[model][checkpoint]") {
+  const fs::path dir = gancraft::test::fresh_dir("model_resume");
+  const torch::Tensor real = shifted_gaussian();
+  auto straight = make(40);
+  straight.fit(real);
+
+  {
+    auto first = make(40);
+    first.add_hook(gc::hooks::Checkpointer(dir / "ckpt", gc::hooks::CheckpointerOptions().every(10)));
+    struct StopAt {
+      bool on_step_end(const gc::StepReport& r) { return r.step == 25; }
+    };
+    first.add_hook(StopAt{});
+    first.fit(real);
+    REQUIRE(first.step() == 25);
+  }
+  // The checkpoint holds each network under its name, with its optimizer.
+  const fs::path ckpt = dir / "ckpt" / "step-000025";
+  for (const char* f : {"generator.pt", "d1.pt", "d2.pt", "generator_optimizer.json", "d1_optimizer.pt",
+                        "d2_optimizer.json", "d2_optimizer.pt", "loop_state.pt", "state.json"})
+    CHECK(fs::exists(ckpt / f));
+  std::ifstream state_file(ckpt / "state.json");
+  const auto state = nlohmann::json::parse(state_file);
+  CHECK(state["networks"] == nlohmann::json({"generator", "d1", "d2"}));
+  CHECK(state["options"]["networks"][2]["optimizer"] == "rmsprop");
+
+  auto resumed = make(40, /*init_seed=*/99);  // other initial weights: the checkpoint must replace them
+  const auto info = resumed.resume(dir / "ckpt");
+  CHECK(info.step == 25);
+  resumed.fit(real);
+  CHECK(resumed.step() == 40);
+  CHECK(identical(everything(resumed), everything(straight)));
+  // And the comparison can fail: a run from another seed differs.
+  auto other = gc::ModelTrainer(TwoCriticGAN{}, gc::TrainerOptions().latent_dim(4).batch_size(64).steps(40).seed(22).threads(1));
+  other.fit(real);
+  CHECK_FALSE(identical(everything(other), everything(straight)));
+}
+
+TEST_CASE("ModelTrainer refuses checkpoints of other models and bad network names, naming them", "[model][checkpoint]") {
+  const fs::path dir = gancraft::test::fresh_dir("model_refuse");
+  const torch::Tensor real = shifted_gaussian();
+  // A plain GAN's checkpoint has no d1 or d2.
+  {
+    auto gan = gc::Trainer(gc::models::MLPGenerator(gc::models::MLPGeneratorOptions(4, 2).hidden(32)),
+                           gc::models::MLPDiscriminator(gc::models::MLPDiscriminatorOptions(2).hidden(32)),
+                           gc::losses::NonSaturating{}, gc::TrainerOptions().latent_dim(4).batch_size(64).steps(2));
+    gan.fit(real);
+    gc::save_checkpoint(gan, dir / "gan");
+  }
+  auto trainer = make(2);
+  const auto before = everything(trainer);
+  const std::string why = gancraft::test::error_message([&] { gc::load_checkpoint(trainer, dir / "gan"); });
+  CHECK_THAT(why, ContainsText("networks"));
+  CHECK_THAT(why, ContainsText("d1"));
+  CHECK(identical(everything(trainer), before));  // nothing changed
+
+  struct BadName {
+    std::string name;
+    gc::models::MLPGenerator g{gc::models::MLPGeneratorOptions(4, 2)};
+    void register_networks(gc::Networks& n) { n.add(name, g); }
+    gc::StepLosses train_step(gc::ModelStep&, const torch::data::Example<>&) { return {}; }
+  };
+  CHECK_THROWS_AS(gc::ModelTrainer(BadName{"Generator"}), gc::OptionError);
+  CHECK_THROWS_AS(gc::ModelTrainer(BadName{"loop_state"}), gc::OptionError);
+  CHECK_THROWS_AS(gc::ModelTrainer(BadName{"d_optimizer"}), gc::OptionError);
+  CHECK_NOTHROW(gc::ModelTrainer(BadName{"painter_2"}));
+  // A network asked for by a name the model lacks: the error lists the names it has.
+  CHECK_THAT(gancraft::test::error_message([&] { trainer.discriminator_module(); }),
+             ContainsText("no network named 'discriminator' (it has generator, d1, d2)"));
+}
+
+TEST_CASE("DivergenceGuard and the checkpointer see every network of a model", "[model][checkpoint]") {
+  const fs::path dir = gancraft::test::fresh_dir("model_divergence");
+  auto trainer = make(20);
+  struct Poison {
+    gc::models::MLPDiscriminator d2;
+    void on_step_end(const gc::StepReport& r) {
+      if (r.step == 12) {
+        torch::NoGradGuard no_grad;
+        d2->parameters()[0].view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+      }
+    }
+  };
+  trainer.add_hook(gc::hooks::Checkpointer(dir / "ckpt", gc::hooks::CheckpointerOptions().every(10)));
+  trainer.add_hook(Poison{trainer.model().d2});
+  trainer.add_hook(gc::hooks::DivergenceGuard(gc::hooks::DivergenceGuardOptions().interval(1)));
+  const std::string why = gancraft::test::error_message([&] { trainer.fit(shifted_gaussian()); });
+  CHECK_THAT(why, ContainsText("d2 parameter"));
+  CHECK_THAT(why, ContainsText("step 12"));
+  // A checkpoint of the poisoned model is refused, naming the network.
+  CHECK_THAT(gancraft::test::error_message([&] { gc::save_checkpoint(trainer, dir / "bad"); }),
+             ContainsText("d2 parameter"));
+  CHECK_FALSE(fs::exists(dir / "bad"));
+}
