@@ -15,13 +15,19 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # Kill moments are scaled to this machine's speed, so that the kills use up a quarter to a
 # half of the run whether a step takes 1 ms or 10 (CI's 2.13 run finished after 17 of 24
 # kills with fixed moments): start-up is timed on a 2-step run, training on the reference.
-t0=$(now_ms)
-"$bin" train "$work/probe" 2 > "$work/probe.log"
+# The fastest of three probes: the first may load LibTorch from a cold disk cache (12 s once
+# in CI, against 0.3 s warm).
+startup_ms=
+for probe in 1 2 3; do
+  t0=$(now_ms)
+  "$bin" train "$work/probe$probe" 2 > "$work/probe.log"
+  t1=$(now_ms)
+  if [[ -z $startup_ms ]] || ((t1 - t0 < startup_ms)); then startup_ms=$((t1 - t0)); fi
+done
 t1=$(now_ms)
 "$bin" train "$work/ref" "$steps" > "$work/ref.log"
 t2=$(now_ms)
 grep -q "^done $steps" "$work/ref.log"
-startup_ms=$((t1 - t0))
 window_ms=$(((t2 - t1 - startup_ms) / (2 * kills_wanted)))  # mean progress per kill: window / 2 (or more: the probe's start-up includes its exit)
 ((window_ms >= 40)) || window_ms=40
 echo "kill_test: start-up ${startup_ms} ms, reference run $((t2 - t1)) ms, kill window ${startup_ms}+[0,${window_ms}] ms"

@@ -6,7 +6,7 @@
 #include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
-#include "../support/two_critic_gan.hpp"
+#include "../../examples/two_critic_gan.hpp"
 #include "fixtures.hpp"
 
 #include <filesystem>
@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace gc = gancraft;
 using fixtures::identical;
 using fixtures::state_of;
-using gancraft::test::TwoCriticGAN;
+using two_critic::TwoCriticGAN;
 
 namespace {
 
@@ -35,14 +35,16 @@ TwoCriticTrainer make(int64_t steps, uint64_t init_seed = 4) {
 }
 
 /// Every network's parameters and buffers, then every optimizer's portable state tensors.
-std::vector<torch::Tensor> everything(gc::TrainingContext& ctx) {
+std::vector<torch::Tensor> everything_trained(gc::TrainingContext& ctx) {
   std::vector<torch::Tensor> out;
   for (const auto& n : ctx.networks()) {
     for (auto& t : state_of(*n.module)) out.push_back(t);
-    for (auto& [name, t] : gc::io::portable_state(*n.optimizer).tensors) out.push_back(t.clone());
+    if (n.optimizer)
+      for (auto& [name, t] : gc::io::portable_state(*n.optimizer).tensors) out.push_back(t.clone());
   }
   return out;
 }
+std::vector<torch::Tensor> everything(gc::TrainingContext& ctx) { return everything_trained(ctx); }
 
 }  // namespace
 
@@ -174,4 +176,81 @@ TEST_CASE("DivergenceGuard and the checkpointer see every network of a model", "
   CHECK_THAT(gancraft::test::error_message([&] { gc::save_checkpoint(trainer, dir / "bad"); }),
              ContainsText("d2 parameter"));
   CHECK_FALSE(fs::exists(dir / "bad"));
+}
+
+TEST_CASE("each network of a model has its own schedule and clipping, and an untrained network is checkpointed without an optimizer", "[model][checkpoint]") {
+  // The two-critic GAN with other NetworkOptions: d2's rate decays linearly to 0, G's
+  // gradients are clipped to norm 1e-3, and a third critic is used by nobody and never trained.
+  struct Tuned : TwoCriticGAN {
+    gc::models::MLPDiscriminator frozen{gc::models::MLPDiscriminatorOptions(2).hidden(8)};
+    void register_networks(gc::Networks& n) {
+      n.add("generator", g, gc::NetworkOptions().optimizer(gc::OptimizerOptions::adam(1e-3)).clip_grad_norm(1e-3))
+          .add("d1", d1, gc::NetworkOptions().optimizer(gc::OptimizerOptions::adam(1e-3)))
+          .add("d2", d2, gc::NetworkOptions().optimizer(gc::OptimizerOptions::sgd(0.1)).lr_schedule(gc::LrSchedule::linear(0)))
+          .add("fixed", frozen, gc::NetworkOptions().trained(false));
+    }
+  };
+  static_assert(gc::Model<Tuned>);
+  struct GradNorm {
+    std::vector<double>* norms;
+    void on_step_end(const gc::StepReport&, gc::TrainingContext& ctx) {
+      double sq = 0;
+      for (auto& p : ctx.generator_module().parameters())
+        if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
+      norms->push_back(std::sqrt(sq));
+    }
+  };
+  const fs::path dir = gancraft::test::fresh_dir("model_options");
+  torch::manual_seed(4);
+  auto trainer = gc::ModelTrainer(Tuned{}, gc::TrainerOptions().latent_dim(4).batch_size(64).steps(10).seed(21));
+  std::vector<double> norms;
+  trainer.add_hook(GradNorm{&norms});
+  const auto fixed_before = state_of(*trainer.network("fixed").module);
+  trainer.fit(shifted_gaussian());
+  REQUIRE(norms.size() == 10);
+  for (double n : norms) CHECK(n == Approx(1e-3).epsilon(1e-3));
+  auto lr = [&](const char* name) { return trainer.network(name).optimizer->param_groups()[0].options().get_lr(); };
+  CHECK(lr("d1") == 1e-3);                      // TrainerOptions' schedule: constant
+  CHECK(lr("d2") == Approx(0.0).margin(1e-12));  // its own: linear to 0 at the last step
+  CHECK(trainer.network("fixed").optimizer == nullptr);
+  CHECK(identical(state_of(*trainer.network("fixed").module), fixed_before));
+  gc::save_checkpoint(trainer, dir / "c");
+  CHECK(fs::exists(dir / "c" / "fixed.pt"));
+  CHECK_FALSE(fs::exists(dir / "c" / "fixed_optimizer.json"));
+  torch::manual_seed(5);  // other initial weights, restored from the checkpoint
+  auto again = gc::ModelTrainer(Tuned{}, gc::TrainerOptions().latent_dim(4).batch_size(64).steps(10).seed(21));
+  again.resume(dir / "c");
+  CHECK(identical(state_of(*again.network("fixed").module), fixed_before));
+  CHECK(identical(everything_trained(again), everything_trained(trainer)));
+}
+
+TEST_CASE("Evaluate and GeneratorEMA work on a model through its sampling view", "[model]") {
+  const fs::path dir = gancraft::test::fresh_dir("model_evaluate");
+  const gc::metrics::FeatureExtractor identity = [](const torch::Tensor& x) { return x; };
+  const torch::Tensor real = shifted_gaussian();
+  auto trainer = make(400);
+  auto& ema = trainer.add_hook(gc::hooks::GeneratorEMA(gc::hooks::GeneratorEMAOptions().decay(0.9)));
+  auto& eval = trainer.add_hook(gc::hooks::Evaluate(dir / "eval.jsonl", identity, real,
+                                                    gc::hooks::EvaluateOptions().every(200).samples(1000).seed(3)));
+  auto plain = make(400);
+  plain.fit(real);
+  trainer.fit(real);
+  // Evaluation and averaging draw nothing from the training stream: training is unchanged.
+  CHECK(identical(state_of(*trainer.model().g), state_of(*plain.model().g)));
+  REQUIRE(eval.history().size() == 2);
+  // Evaluate saw the averaged generator: its FD recomputed here from the EMA weights, on the
+  // same latents, differs from that of the generator's own weights.
+  auto fd_of = [&](const std::vector<torch::Tensor>& weights) {
+    gc::models::MLPGenerator copy(gc::models::MLPGeneratorOptions(4, 2).hidden(32));
+    torch::NoGradGuard no_grad;
+    auto params = copy->parameters();
+    REQUIRE(params.size() == weights.size());
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(weights[i]);
+    const torch::Tensor z = torch::randn({1000, 4}, gc::make_generator(3));
+    return gc::metrics::frechet_distance(real, copy->forward(z));
+  };
+  const double logged = eval.history().back().values.at("fd");
+  CHECK(logged == Approx(fd_of(ema.averaged())).epsilon(1e-6));
+  CHECK(std::abs(logged - fd_of(trainer.model().g->parameters())) > 1e-6);
+  CHECK(logged < 0.2);  // trained: close to the data
 }

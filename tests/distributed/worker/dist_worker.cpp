@@ -7,7 +7,7 @@
 //               [--resume-rank R] [--seed-rank R] [--loss wgan-gp] [--batchnorm 1]
 //               [--bucket-bytes B] [--average-buffers 0] [--model two-critics]
 //
-// --model two-critics trains tests/support/two_critic_gan.hpp's GAN with two discriminators
+// --model two-critics trains examples/two_critic_gan.hpp's GAN with two discriminators
 // through ModelTrainer instead (a model written outside include/).
 //
 // --resume-rank: only that rank resumes; --seed-rank: that rank uses another trainer seed;
@@ -23,7 +23,7 @@
 #include <gancraft/distributed/rank_zero_only.hpp>
 #include <gancraft/gan.hpp>
 
-#include "../../support/two_critic_gan.hpp"
+#include "../../../examples/two_critic_gan.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     };
     auto run = [&](auto policy, auto wrap, int64_t rank) {
       if (a.count("model") && a.at("model") == "two-critics") {
-        auto trainer = gc::ModelTrainer(gc::test::TwoCriticGAN{}, options, std::move(policy));
+        auto trainer = gc::ModelTrainer(two_critic::TwoCriticGAN{}, options, std::move(policy));
         train(trainer, wrap, rank);
       } else if (a.count("loss") && a.at("loss") == "wgan-gp") {
         auto trainer = make(gc::with_penalty(gc::losses::Wasserstein{}, gc::penalties::GradientPenalty{}), policy);
