@@ -74,11 +74,16 @@
 #include <gancraft/metrics/kernel_inception_distance.hpp>
 #include <gancraft/metrics/mixture_quality.hpp>
 #include <gancraft/metrics/precision_recall.hpp>
+#include <gancraft/metrics/psnr.hpp>
+#include <gancraft/metrics/ssim.hpp>
 
 #include <gancraft/data/cifar10.hpp>
 #include <gancraft/data/gaussian_mixture.hpp>
 #include <gancraft/data/image_folder.hpp>
+#include <gancraft/data/image_transforms.hpp>
 #include <gancraft/data/mnist.hpp>
+#include <gancraft/data/paired_image_folder.hpp>
+#include <gancraft/data/translation_tasks.hpp>
 #include <gancraft/io/checkpoint.hpp>
 #include <gancraft/io/csv_matrix.hpp>
 #include <gancraft/io/cifar_format.hpp>

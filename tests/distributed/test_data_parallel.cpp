@@ -234,6 +234,13 @@ TEST_CASE("a model written outside gancraft (two discriminators) trains on 2 ran
                              (dir / "part-ckpt").string()})) == 0);
   CHECK(identical(load_weights(dir / "part" / "weights-rank0.pt"), rank0));
   CHECK(identical(load_weights(dir / "part" / "weights-rank1.pt"), rank0));
+
+  // With BatchNorm in G the ranks' running statistics are averaged after the step's last
+  // forward pass: both ranks end with the same weights and buffers.
+  REQUIRE(run_ranks(2, args({"--out", (dir / "bn").string(), "--steps", "12", "--batchnorm", "1"})) == 0);
+  const auto bn0 = load_weights(dir / "bn" / "weights-rank0.pt");
+  CHECK(bn0.size() > rank0.size());  // the BatchNorm parameters and buffers are there
+  CHECK(identical(bn0, load_weights(dir / "bn" / "weights-rank1.pt")));
 }
 
 TEST_CASE("when a rank dies or stops answering, the others exit with a CommunicationError instead of hanging") {

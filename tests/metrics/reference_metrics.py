@@ -3,6 +3,10 @@
 
 usage: reference_metrics.py OUTDIR
 
+PSNR: 10 log10(R^2 / MSE) per image, averaged. SSIM: Wang et al. 2004's definition, as their
+ssim_index.m computes it: a normalised 11x11 Gaussian window of sigma 1.5 applied with
+scipy.signal.convolve2d(..., mode="valid") to each channel, K1 = 0.01, K2 = 0.03, the mean of
+the map, then of the channels and images.
 Fréchet distance: scipy.linalg.sqrtm of C_a C_b, real part (as pytorch-fid does).
 KID, precision/recall, density/coverage, Inception Score: direct NumPy formulas on full
 distance and kernel matrices. The C++ test reads the CSVs and compares (tests/metrics).
@@ -12,6 +16,7 @@ import sys
 
 import numpy as np
 import scipy.linalg
+import scipy.signal
 
 out = sys.argv[1]
 rng = np.random.default_rng(20261126)
@@ -87,6 +92,38 @@ def inception_score(z, splits):
     return float(np.mean(scores)), float(np.std(scores))
 
 
+def psnr(x, y, r):
+    mse = ((x - y) ** 2).reshape(len(x), -1).mean(1)
+    return float(np.mean(10 * np.log10(r * r / mse)))
+
+
+def ssim(x, y, r, win=11, sigma=1.5):
+    t = np.arange(win) - win // 2
+    g = np.exp(-(t[:, None] ** 2 + t[None, :] ** 2) / (2 * sigma ** 2))
+    g /= g.sum()
+    c1, c2 = (0.01 * r) ** 2, (0.03 * r) ** 2
+    per_image = []
+    for xi, yi in zip(x, y):
+        channels = []
+        for a_, b_ in zip(xi, yi):
+            f = lambda v: scipy.signal.convolve2d(v, g[::-1, ::-1], mode="valid")
+            ma, mb = f(a_), f(b_)
+            va, vb, cab = f(a_ * a_) - ma ** 2, f(b_ * b_) - mb ** 2, f(a_ * b_) - ma * mb
+            m = ((2 * ma * mb + c1) * (2 * cab + c2)) / ((ma ** 2 + mb ** 2 + c1) * (va + vb + c2))
+            channels.append(m.mean())
+        per_image.append(np.mean(channels))
+    return float(np.mean(per_image))
+
+
+# Image pairs for PSNR and SSIM: 5 images of 3 x 20 x 24 in [-1, 1] (not square, to catch a
+# transposed window), smooth enough for structure, and noisy, shifted copies of them.
+yy, xx = np.mgrid[0:20, 0:24]
+images = np.stack([np.stack([np.sin(xx / (2 + k + ch)) * np.cos(yy / (3 + k)) for ch in range(3)])
+                   for k in range(5)]) * 0.8
+noisy = np.clip(images + rng.normal(size=images.shape) * 0.15 + 0.05, -1, 1)
+save("images_x", images.reshape(5, -1))
+save("images_y", noisy.reshape(5, -1))
+
 pr = precision_recall(a, b)
 dc = density_coverage(a, b)
 is_mean, is_std = inception_score(logits, 3)
@@ -96,4 +133,6 @@ json.dump({
     "precision_ab": pr[0], "recall_ab": pr[1],
     "density_ab": dc[0], "coverage_ab": dc[1],
     "is_mean": is_mean, "is_std": is_std,
+    "psnr_xy": psnr(images, noisy, 2.0), "ssim_xy": ssim(images, noisy, 2.0),
+    "ssim_xy_range1": ssim(images, noisy, 1.0),
 }, open(f"{out}/expected.json", "w"), indent=1)

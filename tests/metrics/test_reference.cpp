@@ -1,11 +1,14 @@
 // Metrics against values computed independently by SciPy/NumPy (reference_metrics.py) and
 // against closed forms.
+#include <gancraft/core/random.hpp>
 #include <gancraft/metrics/density_coverage.hpp>
 #include <gancraft/metrics/feature_file.hpp>
 #include <gancraft/metrics/frechet_distance.hpp>
 #include <gancraft/metrics/inception_score.hpp>
 #include <gancraft/metrics/kernel_inception_distance.hpp>
 #include <gancraft/metrics/precision_recall.hpp>
+#include <gancraft/metrics/psnr.hpp>
+#include <gancraft/metrics/ssim.hpp>
 
 #include "../support/test_support.hpp"
 
@@ -24,6 +27,7 @@ namespace {
 
 struct Reference {
   torch::Tensor a, b, c, logits;
+  torch::Tensor images_x, images_y;  ///< [5, 3, 20, 24]
   nlohmann::json expected;
 };
 
@@ -40,6 +44,8 @@ const Reference& reference() {
     r.b = gm::read_features_csv(dir / "b.csv");
     r.c = gm::read_features_csv(dir / "c.csv");
     r.logits = gm::read_features_csv(dir / "logits.csv");
+    r.images_x = gm::read_features_csv(dir / "images_x.csv").reshape({5, 3, 20, 24});
+    r.images_y = gm::read_features_csv(dir / "images_y.csv").reshape({5, 3, 20, 24});
     std::ifstream in(dir / "expected.json");
     r.expected = nlohmann::json::parse(in);
     return r;
@@ -180,4 +186,42 @@ TEST_CASE("precision and recall see mode dropping, density and coverage too", "[
   const auto dc = gm::density_coverage(real, fake);
   CHECK(dc.coverage < 0.55);
   CHECK(dc.density > 1.0);  // fakes crowd into half the real balls
+}
+
+TEST_CASE("PSNR and SSIM agree with NumPy/SciPy (Wang et al. 2004's SSIM) to 1e-9", "[metrics][psnr][ssim]") {
+  const Reference& r = reference();
+  const double p = gm::psnr(r.images_x, r.images_y), s = gm::ssim(r.images_x, r.images_y);
+  INFO("ours " << p << " dB, SSIM " << s << "; numpy " << r.expected["psnr_xy"] << ", " << r.expected["ssim_xy"]);
+  CHECK(relatively_close(p, r.expected["psnr_xy"].get<double>(), 1e-9));
+  CHECK(relatively_close(s, r.expected["ssim_xy"].get<double>(), 1e-9));
+  CHECK(relatively_close(gm::ssim(r.images_x, r.images_y, gm::SsimOptions().data_range(1.0)),
+                         r.expected["ssim_xy_range1"].get<double>(), 1e-9));
+  // float32 inputs give the same values to float precision (computed in float64 inside).
+  CHECK(relatively_close(gm::ssim(r.images_x.to(torch::kFloat), r.images_y.to(torch::kFloat)), s, 1e-5));
+}
+
+TEST_CASE("PSNR and SSIM: closed forms, identical images, and bad input named", "[metrics][psnr][ssim]") {
+  const torch::Tensor x = torch::rand({3, 1, 16, 16}, gc::make_generator(2), torch::kDouble) * 2 - 1;
+  // A constant offset of 0.1: MSE 0.01, PSNR = 10 log10(2² / 0.01) = 26.0206 dB.
+  CHECK(gm::psnr(x, x + 0.1) == Approx(10 * std::log10(4.0 / 0.01)).epsilon(1e-9));
+  CHECK(gm::psnr(x, x + 0.1, 1.0) == Approx(10 * std::log10(1.0 / 0.01)).epsilon(1e-9));
+  CHECK(std::isinf(gm::psnr(x, x)));
+  CHECK(gm::ssim(x, x) == Approx(1.0).epsilon(1e-12));
+  // Two constant images a and b have no variance: SSIM = (2ab + C1) / (a² + b² + C1), with
+  // C1 = (0.01 · 2)².
+  const double c1 = 0.02 * 0.02;
+  CHECK(gm::ssim(torch::full({1, 2, 12, 12}, 0.5, torch::kDouble), torch::full({1, 2, 12, 12}, 0.3, torch::kDouble)) ==
+        Approx((2 * 0.5 * 0.3 + c1) / (0.25 + 0.09 + c1)).epsilon(1e-12));
+  // Independent noise images share no structure: SSIM near 0.
+  const torch::Tensor other = torch::rand({3, 1, 16, 16}, gc::make_generator(3), torch::kDouble) * 2 - 1;
+  CHECK(std::abs(gm::ssim(x, other)) < 0.1);
+  CHECK(gm::ssim_per_image(x, x).sizes() == c10::IntArrayRef{3});
+  CHECK_THAT(gc::test::error_message([&] { gm::ssim(x.narrow(2, 0, 8), x.narrow(2, 0, 8)); }),
+             ContainsText("images of 8x16 are smaller than the 11x11 window"));
+  CHECK_THAT(gc::test::error_message([&] { gm::psnr(x, x.narrow(0, 0, 2)); }), ContainsText("differ in shape"));
+  CHECK_THAT(gc::test::error_message([&] { gm::psnr(x.flatten(1), x.flatten(1)); }),
+             ContainsText("expected two image batches [N, C, H, W]"));
+  CHECK_THAT(gc::test::error_message([&] { gm::psnr(x, x, 0.0); }), ContainsText("data_range must be > 0"));
+  CHECK_THAT(gc::test::error_message([&] { gm::ssim(x, x, gm::SsimOptions().window(4)); }),
+             ContainsText("window must be odd"));
 }

@@ -317,15 +317,16 @@ TEST_CASE("conditional GANs with penalties and relativistic losses", "[condition
   const double proj_expected = r1_by_hand(
       projected.discriminator(), xb,
       [&](auto& d, const torch::Tensor& x) { return d->forward(x, yb.to(torch::kLong)).reshape({-1}); }, 2.0);
-  auto r = projected.discriminator_step(xb, yb);
-  REQUIRE(r.penalty.defined());
-  CHECK(proj_expected > 1e-4);
-  CHECK(r.penalty.item<double>() == Approx(proj_expected).epsilon(1e-5));
-  // With other labels the projection critic's gradient differs: the penalty saw the labels.
+  // With other labels the projection critic's gradient differs (same weights, before the
+  // step): matching the value above shows the penalty saw the real batch's labels.
   const double other_labels = r1_by_hand(
       projected.discriminator(), xb,
       [&](auto& d, const torch::Tensor& x) { return d->forward(x, (yb.to(torch::kLong) + 1).remainder(kClasses)).reshape({-1}); }, 2.0);
   CHECK(std::abs(other_labels - proj_expected) > 1e-6);
+  auto r = projected.discriminator_step(xb, yb);
+  REQUIRE(r.penalty.defined());
+  CHECK(proj_expected > 1e-4);
+  CHECK(r.penalty.item<double>() == Approx(proj_expected).epsilon(1e-5));
   auto relativistic = gc::Trainer(CondGen{}, ProjCritic{}, gc::losses::RelativisticAverage{}, cond_options(1));
   relativistic.discriminator_step(xb, yb);
   CHECK(std::isfinite(relativistic.generator_step().item<double>()));

@@ -101,7 +101,10 @@ class DataParallel {
   template <class T, class NextReal>
   StepLosses run_step(T& trainer, NextReal&& next_real, bool read_losses) {
     begin_step(trainer);
+    // Within a GAN's step the generator update comes last: its exchange can carry the buffers.
+    buffers_with_generator_ = true;
     StepLosses out = inner_.run_step(trainer, std::forward<NextReal>(next_real), read_losses);
+    buffers_with_generator_ = false;
     end_step(trainer, out, read_losses);
     return out;
   }
@@ -118,7 +121,8 @@ class DataParallel {
     buffers_averaged_ = false;
   }
 
-  /// After a step: the buffers, when no generator update carried them, and the reported
+  /// After a step: the buffers (unless a GAN's generator update carried them; a model may run
+  /// forward passes after any update, so its buffers are averaged here), and the reported
   /// losses (`average_losses`) are averaged across ranks.
   void end_step(TrainingContext& ctx, StepLosses& out, bool read_losses) {
     if (group_.distributed() && options_.average_buffers() && !buffers_averaged_) {
@@ -144,14 +148,14 @@ class DataParallel {
     // the same graph, so they skip the same ones.
     for (const auto& p : network.parameters())
       if (p.grad().defined()) tensors.push_back(p.grad());
-    // The network named "generator" is updated last in a step: its exchange carries the
-    // buffers and the stop requests.
+    // In a GAN's step the generator is updated last: its exchange carries the buffers and the
+    // stop requests (a model's buffers wait for end_step).
     const std::vector<NetworkRef> networks = ctx.networks();
     std::string name = "network";
     for (const auto& n : networks)
       if (n.module == &network) name = n.name;
     const bool generator = name == "generator";
-    if (generator && options_.average_buffers()) {
+    if (generator && buffers_with_generator_ && options_.average_buffers()) {
       for (const auto& n : networks)
         for (const auto& b : n.module->buffers())
           if (b.is_floating_point()) tensors.push_back(b);
@@ -279,6 +283,7 @@ class DataParallel {
   bool stop_exchanged_ = false;         // this step's G exchange carried the requests
   bool collective_stop_ = false;        // what that exchange said
   bool buffers_averaged_ = false;       // this step's generator exchange carried the buffers
+  bool buffers_with_generator_ = false; // inside run_step: the generator's exchange may carry them
 };
 
 }  // namespace gancraft::distributed

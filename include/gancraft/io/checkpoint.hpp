@@ -20,6 +20,7 @@
 #include <gancraft/io/manifest.hpp>
 #include <gancraft/io/optimizer_state.hpp>
 #include <gancraft/core/loop_state.hpp>
+#include <gancraft/core/random.hpp>
 #include <gancraft/core/optimizer_options.hpp>
 #include <gancraft/core/training_context.hpp>
 #include <gancraft/version.hpp>
@@ -159,7 +160,7 @@ inline std::string optimizer_file(const std::string& name) { return name + "_opt
 inline void check_network_name(const std::string& name) {
   GANCRAFT_CHECK(!name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos,
                  OptionError, "network name '", name, "': use lower-case letters, digits and '_' (it names checkpoint files)");
-  GANCRAFT_CHECK(name != "loop_state" && name != "state" && name != "manifest" && name.rfind("extra", 0) != 0 &&
+  GANCRAFT_CHECK(name != "loop_state" && name != "state" && name != "manifest" &&
                      !(name.size() > 10 && name.compare(name.size() - 10, 10, "_optimizer") == 0),
                  OptionError, "network name '", name, "' is reserved for a checkpoint file");
 }
@@ -400,8 +401,15 @@ inline void load_checkpoint(TrainingContext& ctx, const std::filesystem::path& d
     networks.push_back(std::move(net));
   }
   LoopState loop;
-  detail::load_file(dir / CheckpointFiles::loop_state,
-                    [&] { loop = detail::load_loop_state(dir / CheckpointFiles::loop_state); });
+  detail::load_file(dir / CheckpointFiles::loop_state, [&] {
+    loop = detail::load_loop_state(dir / CheckpointFiles::loop_state);
+    // Checked on throw-away generators, so that restoring it cannot fail half-way.
+    GANCRAFT_CHECK(loop.step >= 0 && loop.epoch >= 0 && loop.data_position >= 0, IoError,
+                   "negative step, epoch or data position");
+    make_generator(0).set_state(loop.training_rng);
+    make_generator(0).set_state(loop.sampling_rng);
+    if (loop.global_rng.defined()) make_generator(0).set_state(loop.global_rng);
+  });
   // Extra state already registered (GeneratorEMA) is checked before anything changes too.
   struct Extra {
     torch::nn::Module* module;

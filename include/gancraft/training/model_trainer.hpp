@@ -122,6 +122,18 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
         shard()));
   }
 
+  /// Adds a hook (see `Hook`) and returns the stored copy. A hook that acts after discriminator
+  /// updates (`on_discriminator_step_end`, e.g. `WeightClip`) is refused at compile time: only
+  /// the model knows which of its updates those are, so it would never be called.
+  template <class H>
+  H& add_hook(H hook) {
+    static_assert(!detail::hook_discriminator_step_end<H>,
+                  "gancraft::ModelTrainer::add_hook: this hook has on_discriminator_step_end, which a "
+                  "ModelTrainer never calls (only the model knows its discriminator updates); do its "
+                  "work in the model's train_step instead");
+    return TrainingLoop::add_hook(std::move(hook));
+  }
+
   /// `n` samples of a model with `generate(z)`, from latents of `TrainerOptions::latent_dim`
   /// drawn with the sampling stream; builds no graph and leaves all training state untouched.
   torch::Tensor sample(int64_t n) {
@@ -143,14 +155,17 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
   torch::optim::Optimizer& generator_optimizer() override { return optimizer_of("generator"); }
   torch::optim::Optimizer& discriminator_optimizer() override { return optimizer_of("discriminator"); }
 
-  /// A checkpoint must have the same batch size, batches per step and networks (names and
-  /// optimizer kinds).
+  /// A checkpoint must have the same latent size, batch size, batches per step and networks
+  /// (names and optimizer kinds).
   nlohmann::json resume_critical_options() const override {
     nlohmann::json nets = nlohmann::json::array();
     for (const auto& n : nets_)
       nets.push_back({{"name", n.name},
                       {"optimizer", n.optimizer ? to_string(n.options.optimizer().kind()) : std::string("none")}});
-    return {{"batch_size", options_.batch_size()}, {"batches_per_step", batches_per_step_}, {"networks", nets}};
+    return {{"latent_dim", options_.latent_dim()},
+            {"batch_size", options_.batch_size()},
+            {"batches_per_step", batches_per_step_},
+            {"networks", nets}};
   }
 
   /// The model's `generate(z)` without a graph, in the mode `TrainerOptions::sample_mode`
@@ -206,12 +221,15 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
     std::vector<Scheduled> scheduled;
     for (auto& n : nets_)
       if (n.optimizer) scheduled.push_back({n.optimizer.get(), n.options.lr_schedule().value_or(options_.lr_schedule())});
-    run_loop(source, batches_per_step_, shard(), policy_, scheduled, [this, &source](auto& next_real, bool read) {
+    run_loop(source, batches_per_step_, shard(), policy_, scheduled, [this](auto& next_real, bool read) {
       next_batch_ = [&next_real] { return next_real(); };
+      struct Clear {  // next_real lives for this step only, even when train_step throws
+        std::function<torch::data::Example<>()>& f;
+        ~Clear() { f = nullptr; }
+      } clear{next_batch_};
       if constexpr (requires { policy_.begin_step(*this); }) policy_.begin_step(*this);
       StepLosses out = model_.train_step(static_cast<ModelStep&>(*this), next_real());
       if constexpr (requires { policy_.end_step(*this, out, read); }) policy_.end_step(*this, out, read);
-      next_batch_ = nullptr;
       return out;
     });
   }

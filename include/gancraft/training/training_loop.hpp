@@ -74,7 +74,7 @@ class TrainingLoop : public TrainingContext {
   template <class H>
   H& add_hook(H hook) {
     static_assert(Hook<H>,
-                  "gancraft::Trainer::add_hook: a hook needs at least one of on_train_begin, "
+                  "gancraft add_hook: a hook needs at least one of on_train_begin, "
                   "on_step_end(const StepReport&), on_epoch_end, on_train_end, "
                   "on_discriminator_step_end; see docs/hooks.md");
     auto stored = std::make_shared<H>(std::move(hook));
@@ -161,7 +161,8 @@ class TrainingLoop : public TrainingContext {
       detail::set_blas_threads(options_.blas_threads().value_or(options_.threads().value_or(1)));
     ScopedTrainingGenerator scoped(train_gen_, shard);  // penalties draw for the whole batch
     int64_t report_epoch = data_order_.completed;
-    for (auto& n : networks()) n.module->train();
+    for (auto& n : networks())  // a network without an optimizer keeps the mode its owner set
+      if (n.optimizer) n.module->train();
     for (auto& h : hooks_)
       if (h.on_train_begin) h.on_train_begin(*this);
 

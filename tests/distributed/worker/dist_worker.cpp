@@ -127,7 +127,10 @@ int main(int argc, char** argv) {
     };
     auto run = [&](auto policy, auto wrap, int64_t rank) {
       if (a.count("model") && a.at("model") == "two-critics") {
-        auto trainer = gc::ModelTrainer(two_critic::TwoCriticGAN{}, options, std::move(policy));
+        two_critic::TwoCriticGAN model;
+        if (batch_norm)  // BatchNorm in G: its statistics are averaged at the end of each step
+          model.g = gc::models::MLPGenerator(gc::models::MLPGeneratorOptions(4, 2).hidden(32).batch_norm(true));
+        auto trainer = gc::ModelTrainer(std::move(model), options, std::move(policy));
         train(trainer, wrap, rank);
       } else if (a.count("loss") && a.at("loss") == "wgan-gp") {
         auto trainer = make(gc::with_penalty(gc::losses::Wasserstein{}, gc::penalties::GradientPenalty{}), policy);
