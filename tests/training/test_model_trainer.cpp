@@ -270,3 +270,35 @@ TEST_CASE("Evaluate and GeneratorEMA work on a model through its sampling view",
   CHECK(std::abs(logged - fd_of(trainer.model().g->parameters())) > 1e-6);
   CHECK(logged < 0.2);  // trained: close to the data
 }
+
+TEST_CASE("JsonlLogger and ProgressBar show the losses a model reports, whichever they are", "[model]") {
+  // A model that reports no discriminator loss, only G's loss and its own scalars (a VAE, say).
+  struct OnlyGenerator : TwoCriticGAN {
+    gc::StepLosses train_step(gc::ModelStep& step, const torch::data::Example<>& batch) {
+      gc::StepLosses out = TwoCriticGAN::train_step(step, batch);
+      out.d_loss = torch::Tensor();
+      return out;
+    }
+  };
+  const fs::path dir = gancraft::test::fresh_dir("model_logger");
+  auto trainer = gc::ModelTrainer(OnlyGenerator{}, gc::TrainerOptions().latent_dim(4).batch_size(64).steps(6));
+  trainer.add_hook(gc::hooks::JsonlLogger(dir / "metrics.jsonl", 2));
+  std::vector<std::string> lines;
+  struct Format {
+    std::vector<std::string>* out;
+    void on_step_end(const gc::StepReport& r) { out->push_back(gc::hooks::ProgressBar::format(r)); }
+  };
+  trainer.add_hook(Format{&lines});
+  trainer.fit(shifted_gaussian());
+  std::ifstream in(dir / "metrics.jsonl");
+  std::vector<nlohmann::json> log;
+  for (std::string line; std::getline(in, line);) log.push_back(nlohmann::json::parse(line));
+  REQUIRE(log.size() == 3);  // steps 2, 4, 6
+  CHECK(log[2]["step"] == 6);
+  CHECK(log[2].contains("g_loss"));
+  CHECK(log[2].contains("d1_loss"));
+  CHECK_FALSE(log[2].contains("d_loss"));
+  REQUIRE(lines.size() == 6);
+  CHECK_THAT(lines.back(), ContainsText("g_loss"));
+  CHECK(lines.back().find("d_loss") == std::string::npos);
+}

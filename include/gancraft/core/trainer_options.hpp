@@ -31,10 +31,12 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, latent_dim) = 100;
   /// Real samples per discriminator step; also the generator's batch.
   TORCH_ARG(int64_t, batch_size) = 64;
-  /// Training length in generator updates. Set exactly one of `steps` and `epochs`.
+  /// Training length in generator updates (a `ModelTrainer`: model steps). Set exactly one of
+  /// `steps` and `epochs`.
   TORCH_ARG(std::optional<int64_t>, steps) = std::nullopt;
   /// Training length in passes over the real data (each discriminator step consumes one
-  /// batch): `epochs · (samples / batch_size) / d_steps_per_g_step` generator updates.
+  /// batch): `epochs · (samples / batch_size) / d_steps_per_g_step` generator updates (a
+  /// `ModelTrainer`: divided by its model's `batches_per_step()` instead).
   TORCH_ARG(std::optional<int64_t>, epochs) = std::nullopt;
   /// Discriminator updates per generator update (n_critic; 5 for WGAN).
   TORCH_ARG(int64_t, d_steps_per_g_step) = 1;

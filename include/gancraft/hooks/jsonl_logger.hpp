@@ -44,12 +44,13 @@ class JsonlLogger {
     GANCRAFT_CHECK(out_->good(), IoError, path_.string(), ": cannot open for writing");
   }
 
-  /// Writes and flushes one JSON line (step, epoch, seconds, losses, scalars) on every
-  /// `interval`-th step.
+  /// Writes and flushes one JSON line (step, epoch, seconds, the losses and scalars present) on
+  /// every `interval`-th step that reports any (a model may report only some, e.g. `kl`).
   void on_step_end(const StepReport& r) {
-    if (r.step % interval_ != 0 || !r.d_loss) return;
-    nlohmann::json line = {{"step", r.step}, {"epoch", r.epoch}, {"seconds", r.seconds},
-                           {"d_loss", *r.d_loss}, {"g_loss", *r.g_loss}};
+    if (r.step % interval_ != 0 || (!r.d_loss && !r.g_loss && r.scalars.empty())) return;
+    nlohmann::json line = {{"step", r.step}, {"epoch", r.epoch}, {"seconds", r.seconds}};
+    if (r.d_loss) line["d_loss"] = *r.d_loss;
+    if (r.g_loss) line["g_loss"] = *r.g_loss;
     for (const auto& [k, v] : r.scalars) line[k] = v;
     *out_ << line.dump() << '\n';
     out_->flush();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 namespace gancraft::hooks {
 
@@ -62,9 +63,9 @@ class ProgressBar {
     int n = std::snprintf(buf, sizeof buf, "step %lld/%lld  %.1f it/s  ETA %s",
                           static_cast<long long>(r.step), static_cast<long long>(r.total_steps),
                           rate, clock(eta).c_str());
-    if (r.d_loss && n > 0 && n < static_cast<int>(sizeof buf))
-      std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "  d_loss %.4f  g_loss %.4f",
-                    *r.d_loss, *r.g_loss);
+    for (const auto& [name, value] : {std::pair{"d_loss", r.d_loss}, std::pair{"g_loss", r.g_loss}})
+      if (value && n > 0 && n < static_cast<int>(sizeof buf))
+        n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "  %s %.4f", name, *value);
     return buf;
   }
 
