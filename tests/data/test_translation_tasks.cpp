@@ -38,7 +38,7 @@ TEST_CASE("sobel_edges of a vertical step is +1 on the two columns beside the st
              ContainsText("expected floating-point images [N, C, H, W]"));
 }
 
-TEST_CASE("downsample averages blocks; the derived tasks pair sources with their images", "[data][tasks]") {
+TEST_CASE("downsample averages blocks, and the derived tasks pair sources with their images", "[data][tasks]") {
   const torch::Tensor x = torch::arange(16, torch::kFloat).reshape({1, 1, 4, 4});
   CHECK(torch::equal(gc::data::downsample(x, 2), torch::tensor({2.5f, 4.5f, 10.5f, 12.5f}).reshape({1, 1, 2, 2})));
   CHECK(torch::equal(gc::data::downsample(x, 1), x));

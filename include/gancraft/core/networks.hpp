@@ -22,9 +22,9 @@ class Networks {
  public:
   /// One registered network.
   struct Entry {
-    std::string name;
-    std::shared_ptr<torch::nn::Module> module;
-    NetworkOptions options;
+    std::string name;                            ///< its checkpoint name
+    std::shared_ptr<torch::nn::Module> module;   ///< shared with the model
+    NetworkOptions options;                      ///< how it is trained
   };
 
   /// Registers `network` (a `TORCH_MODULE` holder or a `std::shared_ptr` to a module, which the

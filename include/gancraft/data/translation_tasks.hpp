@@ -24,8 +24,10 @@ struct PairedImages {
 
 /// Two image sets without correspondence (CycleGAN's domains A and B), with their classes.
 struct UnpairedImages {
-  torch::Tensor a, a_labels;
-  torch::Tensor b, b_labels;
+  torch::Tensor a;         ///< domain A's images `[N_A, C, H, W]`
+  torch::Tensor a_labels;  ///< their classes, int64 `[N_A]`
+  torch::Tensor b;         ///< domain B's images `[N_B, C', H', W']`
+  torch::Tensor b_labels;  ///< their classes, int64 `[N_B]`
 };
 
 /// Edges → image: each image's Sobel edge map (`sobel_edges`) as the source, the image as the

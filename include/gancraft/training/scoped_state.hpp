@@ -21,6 +21,7 @@ namespace gancraft {
 /// @endcode
 class FrozenParameters {
  public:
+  /// Turns off `requires_grad` on `params`; the destructor puts back what each had.
   explicit FrozenParameters(std::vector<torch::Tensor> params) : params_(std::move(params)) {
     was_.reserve(params_.size());
     for (auto& p : params_) {

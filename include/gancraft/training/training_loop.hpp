@@ -131,8 +131,10 @@ class TrainingLoop : public TrainingContext {
   bool interrupted() const { return interrupted_; }
 
  protected:
+  /// XORed into the seed for the sampling stream, so that it is independent of training's.
   static constexpr uint64_t kSampleStream = 0x9E3779B97F4A7C15ULL;
 
+  /// Seeds both streams from `options.seed()`; the derived trainer validates the options.
   explicit TrainingLoop(TrainerOptions options)
       : options_(std::move(options)),
         train_gen_(make_generator(options_.seed())),
@@ -140,8 +142,8 @@ class TrainingLoop : public TrainingContext {
 
   /// An optimizer and the schedule that moves its rates (the derived trainer lists them).
   struct Scheduled {
-    torch::optim::Optimizer* optimizer;
-    LrSchedule schedule;
+    torch::optim::Optimizer* optimizer;  ///< whose rates move
+    LrSchedule schedule;                 ///< how
   };
 
   /// Runs steps until `total_steps` (from `steps`, or `epochs` passes of `batches_per_step`
@@ -216,13 +218,13 @@ class TrainingLoop : public TrainingContext {
       if (h.on_discriminator_step_end) h.on_discriminator_step_end(*this);
   }
 
-  TrainerOptions options_;
-  at::Generator train_gen_;
-  at::Generator sample_gen_;
-  std::vector<detail::HookSlot> hooks_;
-  detail::DataOrder data_order_;
-  int64_t step_ = 0;
-  bool interrupted_ = false;
+  TrainerOptions options_;               ///< the loop's options
+  at::Generator train_gen_;              ///< noise, data order, penalties
+  at::Generator sample_gen_;             ///< `sample()` noise
+  std::vector<detail::HookSlot> hooks_;  ///< in the order added
+  detail::DataOrder data_order_;         ///< the position in the data
+  int64_t step_ = 0;                     ///< steps done
+  bool interrupted_ = false;             ///< the last `fit` stopped on a signal
 
  private:
   /// Moves `opt`'s rates from the schedule's factor of the previous update to this one's,
