@@ -70,4 +70,16 @@ class BatchSource {
   BatchShard shard_;
 };
 
+/// Batches of the rows of `data` (`[N, ...]`, on the device) and, when defined, of `targets`.
+inline BatchSource tensor_batches(const torch::Tensor& data, const torch::Tensor& targets, int64_t batch,
+                                  BatchShard shard) {
+  return BatchSource(
+      data.size(0), batch,
+      [data, targets](const torch::Tensor& i) {
+        const torch::Tensor at = i.to(data.device());
+        return torch::data::Example<>{data.index_select(0, at), targets.defined() ? targets.index_select(0, at) : targets};
+      },
+      shard);
+}
+
 }  // namespace gancraft::detail

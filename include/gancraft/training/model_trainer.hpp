@@ -87,13 +87,7 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
                    targets.defined() ? targets.sizes() : c10::IntArrayRef{});
     torch::Tensor data = real.to(options_.device());
     torch::Tensor y = targets.defined() ? targets.to(options_.device()) : targets;
-    run(detail::BatchSource(
-        data.size(0), options_.batch_size(),
-        [data, y](const torch::Tensor& i) {
-          const torch::Tensor at = i.to(data.device());
-          return torch::data::Example<>{data.index_select(0, at), y.defined() ? y.index_select(0, at) : y};
-        },
-        shard()));
+    run(detail::tensor_batches(data, y, options_.batch_size(), shard()));
   }
 
   /// Trains on a map-style `torch::data` dataset (`get(i).data`, `size()`); each sample's
@@ -257,20 +251,7 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
     if (clip > 0) torch::nn::utils::clip_grad_norm_(n.module->parameters(), clip);
     n.optimizer->step();
   }
-  BatchShard shard() const override {
-    if constexpr (detail::sharding_policy<Policy>) {
-      const BatchShard s = policy_.shard();
-      GANCRAFT_CHECK(s.count >= 1 && s.index >= 0 && s.index < s.count, OptionError,
-                     "the policy's BatchShard has index ", s.index, " and count ", s.count,
-                     "; it needs 0 <= index < count");
-      GANCRAFT_CHECK(options_.batch_size() % s.count == 0, OptionError, "TrainerOptions::batch_size (",
-                     options_.batch_size(), ") must be divisible by the number of processes sharing each batch (",
-                     s.count, ")");
-      return s;
-    } else {
-      return {};
-    }
-  }
+  BatchShard shard() const override { return policy_shard(policy_); }
 
   M model_;
   Policy policy_;

@@ -459,31 +459,11 @@ class Trainer final : public TrainingLoop {
     check_sample_shape(real.sizes().slice(1), "fit: real samples");
     torch::Tensor data = real.to(options_.device());
     torch::Tensor y = labels.defined() ? labels.to(torch::kLong).to(options_.device()) : labels;
-    run(detail::BatchSource(
-        data.size(0), options_.batch_size(),
-        [data, y](const torch::Tensor& i) {
-          const torch::Tensor at = i.to(data.device());
-          return torch::data::Example<>{data.index_select(0, at), y.defined() ? y.index_select(0, at) : y};
-        },
-        shard()));
+    run(detail::tensor_batches(data, y, options_.batch_size(), shard()));
   }
 
   /// The policy's `BatchShard`, checked; the whole batch without a sharding policy.
-  BatchShard shard() const {
-    if constexpr (detail::sharding_policy<Policy>) {
-      const BatchShard s = policy_.shard();
-      GANCRAFT_CHECK(s.count >= 1 && s.index >= 0 && s.index < s.count, OptionError,
-                     "the policy's BatchShard has index ", s.index, " and count ", s.count,
-                     "; it needs 0 <= index < count");
-      GANCRAFT_CHECK(options_.batch_size() % s.count == 0, OptionError,
-                     "TrainerOptions::batch_size (", options_.batch_size(),
-                     ") must be divisible by the number of processes sharing each batch (",
-                     s.count, ")");
-      return s;
-    } else {
-      return {};
-    }
-  }
+  BatchShard shard() const { return policy_shard(policy_); }
 
   /// The number of micro-batches of a batch of `n` (`TrainerOptions::accumulation`), checked.
   int64_t micro_batches(int64_t n) const {

@@ -212,6 +212,25 @@ class TrainingLoop : public TrainingContext {
       if (h.on_train_end) h.on_train_end(*this);
   }
 
+  /// `policy`'s `BatchShard`, checked; the whole batch without a sharding policy.
+  template <class Policy>
+  BatchShard policy_shard(const Policy& policy) const {
+    if constexpr (detail::sharding_policy<Policy>) {
+      const BatchShard s = policy.shard();
+      GANCRAFT_CHECK(s.count >= 1 && s.index >= 0 && s.index < s.count, OptionError,
+                     "the policy's BatchShard has index ", s.index, " and count ", s.count,
+                     "; it needs 0 <= index < count");
+      GANCRAFT_CHECK(options_.batch_size() % s.count == 0, OptionError,
+                     "TrainerOptions::batch_size (", options_.batch_size(),
+                     ") must be divisible by the number of processes sharing each batch (",
+                     s.count, ")");
+      return s;
+    } else {
+      (void)policy;
+      return {};
+    }
+  }
+
   /// Calls every hook's `on_discriminator_step_end`.
   void discriminator_step_ended() {
     for (auto& h : hooks_)
