@@ -63,6 +63,11 @@
 #include <gancraft/models/sngan.hpp>
 #include <gancraft/models/fashion_mnist_classifier.hpp>
 #include <gancraft/models/mlp.hpp>
+#include <gancraft/models/patch_discriminator.hpp>
+#include <gancraft/models/pix2pix.hpp>
+#include <gancraft/models/sr_resnet.hpp>
+#include <gancraft/models/super_resolution.hpp>
+#include <gancraft/models/unet.hpp>
 
 #include <gancraft/metrics/density_coverage.hpp>
 #include <gancraft/metrics/fd_fmnist.hpp>

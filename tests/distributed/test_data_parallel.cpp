@@ -243,6 +243,31 @@ TEST_CASE("a model written outside gancraft (two discriminators) trains on 2 ran
   CHECK(identical(bn0, load_weights(dir / "bn" / "weights-rank1.pt")));
 }
 
+TEST_CASE("pix2pix (a translation model, paired data) trains on 2 ranks like 1 process and resumes on 2 bit for bit") {
+  const fs::path dir = gancraft::test::fresh_dir("dist/pix2pix");
+  const std::vector<std::string> model{"--model", "pix2pix"};
+  auto args = [&](std::vector<std::string> more) {
+    more.insert(more.end(), model.begin(), model.end());
+    return more;
+  };
+  REQUIRE(run_single(args({"--out", (dir / "one").string(), "--steps", "8"})) == 0);
+  REQUIRE(run_ranks(2, args({"--out", (dir / "straight").string(), "--steps", "8"})) == 0);
+  const auto single = load_weights(dir / "one" / "weights-single.pt");
+  const auto rank0 = load_weights(dir / "straight" / "weights-rank0.pt");
+  REQUIRE(single.size() == rank0.size());
+  CHECK(identical(rank0, load_weights(dir / "straight" / "weights-rank1.pt")));
+  CHECK(max_abs_diff(rank0, single) <= 1e-5);
+  const fs::path untrained = gancraft::test::fresh_dir("dist/pix2pix-untrained");
+  REQUIRE(run_single(args({"--out", untrained.string(), "--steps", "0"})) == 0);
+  CHECK(max_abs_diff(load_weights(untrained / "weights-single.pt"), single) > 1e-3);
+  REQUIRE(run_ranks(2, args({"--out", (dir / "part").string(), "--steps", "6", "--checkpoints",
+                             (dir / "part-ckpt").string()})) == 0);
+  REQUIRE(fs::exists(dir / "part-ckpt" / "step-000006" / "discriminator_optimizer.pt"));
+  REQUIRE(run_ranks(2, args({"--out", (dir / "part").string(), "--steps", "8", "--resume",
+                             (dir / "part-ckpt").string()})) == 0);
+  CHECK(identical(load_weights(dir / "part" / "weights-rank0.pt"), rank0));
+}
+
 TEST_CASE("when a rank dies or stops answering, the others exit with a CommunicationError instead of hanging") {
   const std::string signal = GENERATE(as<std::string>{}, "KILL", "STOP");
   const fs::path dir = gancraft::test::fresh_dir("dist/failure-" + signal);

@@ -23,6 +23,11 @@ template <class M>
 concept model_generates = requires(M& m, const torch::Tensor& z) {
   { m.generate(z) } -> std::convertible_to<torch::Tensor>;
 };
+/// `translate(x)`: the model maps source images to outputs (translation, super-resolution).
+template <class M>
+concept model_translates = requires(M& m, const torch::Tensor& x) {
+  { m.translate(x) } -> std::convertible_to<torch::Tensor>;
+};
 /// `batches_per_step()`: real batches one step uses (1 when absent), for counting epochs.
 template <class M>
 concept model_counts_batches = requires(const M& m) {
@@ -40,7 +45,8 @@ concept model_counts_batches = requires(const M& m) {
 ///     `step.zero_grad(name)`, `backward()` and `step.update(name)` for the networks it trains,
 ///     and returns the losses to report (`g_loss`, `d_loss`, and any others in `scalars`).
 /// Optionally `torch::Tensor generate(const torch::Tensor& z)` (the sampling view: `sample`,
-/// `SampleGrid`, `Evaluate`) and `int64_t batches_per_step() const`.
+/// `SampleGrid`, `Evaluate`), `torch::Tensor translate(const torch::Tensor& source)` (the
+/// translating view: `ModelTrainer::translate`) and `int64_t batches_per_step() const`.
 /// @code
 /// struct TwoCritics {
 ///   Gen g; Critic d1, d2;

@@ -55,5 +55,20 @@ inline torch::Tensor downsample(const torch::Tensor& images, int64_t factor) {
   return torch::avg_pool2d(images, {factor, factor});
 }
 
+/// Images `[N, C, H, W]` enlarged `factor` times by bicubic interpolation (Keys' cubic
+/// convolution, a = -0.75 as in PyTorch and OpenCV; pixel centres aligned as `align_corners =
+/// false`), clamped to [-1, 1]: the classical baseline of super-resolution.
+inline torch::Tensor upsample_bicubic(const torch::Tensor& images, int64_t factor) {
+  gancraft::detail::check_image_batch(images, "upsample_bicubic");
+  GANCRAFT_CHECK(factor >= 1, ShapeError, "upsample_bicubic: factor must be >= 1, got ", factor);
+  torch::NoGradGuard no_grad;
+  namespace F = torch::nn::functional;
+  return F::interpolate(images, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{images.size(2) * factor, images.size(3) * factor})
+                                    .mode(torch::kBicubic)
+                                    .align_corners(false))
+      .clamp(-1, 1);
+}
+
 }  // namespace data
 }  // namespace gancraft

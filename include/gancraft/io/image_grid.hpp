@@ -2,6 +2,7 @@
 /// @file gancraft/io/image_grid.hpp
 /// Tiling a batch of generated images into one picture, and saving it as PNG.
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 
@@ -116,6 +117,34 @@ inline void save_grid(const std::filesystem::path& path, const torch::Tensor& im
 inline void save_grid(const std::filesystem::path& path, const torch::Tensor& images,
                       int64_t nrow = 8, int64_t padding = 2) {
   save_grid(path, images, GridOptions().nrow(nrow).padding(padding));
+}
+
+/// The images of a translation side by side for `make_grid`: source, output and target of
+/// each sample in turn, `[3N, C, H, W]` (a `nrow` of 3·k shows k triples per row). Sources
+/// of another size (super-resolution's low-resolution inputs) are enlarged to the output's by
+/// pixel repetition, and one-channel images repeated to three where the others have three.
+/// @code
+/// gc::io::save_grid("grid.png", gc::io::translation_triples(src, trainer.translate(src), target), 12);
+/// @endcode
+/// @throws ShapeError unless all three are `[N, C, H, W]` with the same N and output and target alike.
+inline torch::Tensor translation_triples(const torch::Tensor& source, const torch::Tensor& output,
+                                         const torch::Tensor& target) {
+  auto dims = [](const torch::Tensor& t) { return t.defined() ? t.sizes() : torch::IntArrayRef{}; };
+  GANCRAFT_CHECK(source.defined() && output.defined() && target.defined() && source.dim() == 4 &&
+                     output.dim() == 4 && output.sizes() == target.sizes() && source.size(0) == output.size(0) &&
+                     output.size(2) % source.size(2) == 0 && output.size(3) % source.size(3) == 0 &&
+                     output.size(2) / source.size(2) == output.size(3) / source.size(3),
+                 ShapeError, "translation_triples: expected source [N, C, h, w] and output and target [N, C', k·h, k·w], got ",
+                 dims(source), ", ", dims(output), " and ", dims(target));
+  const int64_t k = output.size(2) / source.size(2);
+  torch::Tensor src = source.detach().to(torch::kCPU, torch::kFloat);
+  if (k > 1) src = src.repeat_interleave(k, 2).repeat_interleave(k, 3);
+  const int64_t c = std::max(src.size(1), output.size(1));
+  auto channels = [c](torch::Tensor t) { return t.size(1) == c ? t : t.expand({t.size(0), c, t.size(2), t.size(3)}); };
+  return torch::stack({channels(src), channels(output.detach().to(torch::kCPU, torch::kFloat)),
+                       channels(target.detach().to(torch::kCPU, torch::kFloat))},
+                      1)
+      .flatten(0, 1);
 }
 
 }  // namespace gancraft::io

@@ -5,10 +5,11 @@
 //   dist_worker --out DIR --steps K [--dp 1] [--resume DIR] [--checkpoints DIR]
 //               [--die-rank R --die-at S --die-signal KILL|STOP|TERM]
 //               [--resume-rank R] [--seed-rank R] [--loss wgan-gp] [--batchnorm 1]
-//               [--bucket-bytes B] [--average-buffers 0] [--model two-critics]
+//               [--bucket-bytes B] [--average-buffers 0] [--model two-critics|pix2pix]
 //
 // --model two-critics trains examples/two_critic_gan.hpp's GAN with two discriminators
-// through ModelTrainer instead (a model written outside include/).
+// through ModelTrainer instead (a model written outside include/); --model pix2pix trains
+// gancraft's pix2pix on edges → image pairs of small smooth images.
 //
 // --resume-rank: only that rank resumes; --seed-rank: that rank uses another trainer seed;
 // --die-signal TERM asks the rank to stop (stop_on_signal is on). In --dp mode LibTorch's global
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
     if (a.count("bucket-bytes")) dp_options.bucket_bytes(std::stoll(a.at("bucket-bytes")));
     if (a.count("average-buffers")) dp_options.average_buffers(a.at("average-buffers") != "0");
 
-    auto train = [&](auto& trainer, auto wrap, int64_t rank) {
+    auto train = [&](auto& trainer, auto wrap, int64_t rank, auto fit) {
       if (a.count("resume") && (!a.count("resume-rank") || is_rank("resume-rank", rank)))
         trainer.resume(a.at("resume"));
       trainer.add_hook(wrap(gc::hooks::JsonlLogger(out / ("metrics-" + tag + ".jsonl"), 2)));
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
         trainer.add_hook(Saboteur{rank, std::stoll(a.at("die-at")),
                                   sig == "STOP" ? SIGSTOP : sig == "TERM" ? SIGTERM : SIGKILL});
       }
-      trainer.fit(real);
+      fit(trainer);
       torch::save(weights(trainer), (out / ("weights-" + tag + ".pt")).string());
       std::ofstream(out / ("end-" + tag + ".txt"))
           << trainer.step() << (trainer.interrupted() ? " interrupted" : "") << "\n";
@@ -125,19 +126,30 @@ int main(int argc, char** argv) {
     auto make = [&](auto loss, auto policy) {
       return gc::Trainer(Gen(batch_norm), Critic{}, std::move(loss), options, std::move(policy));
     };
+    const auto fit_real = [&](auto& trainer) { trainer.fit(real); };
     auto run = [&](auto policy, auto wrap, int64_t rank) {
-      if (a.count("model") && a.at("model") == "two-critics") {
+      if (a.count("model") && a.at("model") == "pix2pix") {
+        // Edges → image on small smooth images: a paired translation task.
+        const torch::Tensor images = torch::tanh(2 * torch::nn::functional::interpolate(
+            torch::randn({256, 1, 4, 4}, gc::make_generator(8)),
+            torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{8, 8}).mode(torch::kBilinear).align_corners(false)));
+        const auto task = gc::data::edges_to_images(images, torch::zeros({256}, torch::kLong));
+        auto trainer = gc::ModelTrainer(
+            gc::models::Pix2Pix<>(gc::models::Pix2PixOptions(1, 1).generator_width(4).discriminator_width(4)), options,
+            std::move(policy));
+        train(trainer, wrap, rank, [&](auto& t) { t.fit(task.source, task.target); });
+      } else if (a.count("model") && a.at("model") == "two-critics") {
         two_critic::TwoCriticGAN model;
         if (batch_norm)  // BatchNorm in G: its statistics are averaged at the end of each step
           model.g = gc::models::MLPGenerator(gc::models::MLPGeneratorOptions(4, 2).hidden(32).batch_norm(true));
         auto trainer = gc::ModelTrainer(std::move(model), options, std::move(policy));
-        train(trainer, wrap, rank);
+        train(trainer, wrap, rank, fit_real);
       } else if (a.count("loss") && a.at("loss") == "wgan-gp") {
         auto trainer = make(gc::with_penalty(gc::losses::Wasserstein{}, gc::penalties::GradientPenalty{}), policy);
-        train(trainer, wrap, rank);
+        train(trainer, wrap, rank, fit_real);
       } else {
         auto trainer = make(gc::losses::NonSaturating{}, policy);
-        train(trainer, wrap, rank);
+        train(trainer, wrap, rank, fit_real);
       }
     };
 

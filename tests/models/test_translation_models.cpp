@@ -1,0 +1,330 @@
+// Tests for the translation models (gancraft/models/pix2pix.hpp, super_resolution.hpp) and their
+// networks (U-Net, PatchGAN, SRResNet): shapes and errors, the losses of one step against
+// values computed here from the networks' weights, training that learns a small mapping, the
+// translating view, and exact resume through ModelTrainer.
+#include <gancraft/gan.hpp>
+
+#include "../support/catch.hpp"
+
+#include "../support/test_support.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+namespace gc = gancraft;
+using namespace gancraft::models;
+
+namespace {
+
+std::vector<torch::Tensor> params_of(torch::nn::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : m.parameters()) out.push_back(p.detach().clone());
+  for (auto& b : m.buffers()) out.push_back(b.detach().clone());
+  return out;
+}
+
+bool identical(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+
+/// Copies `from`'s parameters and buffers into `to` (same architecture).
+void copy_weights(torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  auto a = from.parameters(), b = to.parameters();
+  for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+}
+
+/// Smooth random images in [-1, 1]: blurred noise, so that edges and downsampling mean something.
+torch::Tensor smooth_images(int64_t n, int64_t size, uint64_t seed) {
+  at::Generator gen = gc::make_generator(seed);
+  torch::Tensor x = torch::randn({n, 1, size / 4, size / 4}, gen);
+  namespace F = torch::nn::functional;
+  x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear).align_corners(false));
+  return torch::tanh(2 * x);
+}
+
+/// Records every report's losses.
+struct Record {
+  std::vector<gc::StepReport>* out;
+  void on_step_end(const gc::StepReport& r) { out->push_back(r); }
+};
+
+std::vector<torch::Tensor> everything(gc::TrainingContext& ctx) {
+  std::vector<torch::Tensor> out;
+  for (const auto& n : ctx.networks()) {
+    for (auto& t : params_of(*n.module)) out.push_back(t);
+    if (n.optimizer)
+      for (auto& [name, t] : gc::io::portable_state(*n.optimizer).tensors) out.push_back(t.clone());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the U-Net, PatchGAN and SRResNet map the shapes they promise and name a bad one", "[models][translation]") {
+  torch::manual_seed(0);
+  UNetGenerator unet(UNetGeneratorOptions(1, 3).width(8).levels(2));
+  const torch::Tensor y = unet->forward(torch::randn({2, 1, 28, 20}));
+  CHECK(y.sizes() == torch::IntArrayRef({2, 3, 28, 20}));
+  CHECK(y.abs().max().item<float>() <= 1.0f);
+  CHECK_THROWS_AS(unet->forward(torch::randn({2, 1, 30, 28})), gc::ShapeError);  // 30 is not divisible by 4
+  CHECK_THROWS_WITH(unet->forward(torch::randn({2, 2, 28, 28})), ContainsText("UNetGenerator") &&
+                                                                     ContainsText("[2, 2, 28, 28]"));
+  CHECK_THROWS_AS(UNetGenerator(UNetGeneratorOptions(1, 1).levels(0)), gc::OptionError);
+
+  PatchDiscriminator d(PatchDiscriminatorOptions(2).width(8).levels(2));
+  CHECK(d->forward(torch::randn({3, 2, 28, 28})).sizes() == torch::IntArrayRef({3, 1, 7, 7}));
+  CHECK(d->features(torch::randn({3, 2, 28, 28})).sizes() == torch::IntArrayRef({3, 16, 7, 7}));
+  CHECK_THROWS_WITH(d->forward(torch::randn({3, 1, 28, 28})), ContainsText("PatchDiscriminator"));
+
+  SRResNet sr(SRResNetOptions(1).width(8).blocks(2).scale(4));
+  CHECK(sr->forward(torch::randn({2, 1, 7, 7})).sizes() == torch::IntArrayRef({2, 1, 28, 28}));
+  CHECK_THROWS_AS(SRResNet(SRResNetOptions(1).scale(3)), gc::OptionError);
+  CHECK_THROWS_WITH(sr->forward(torch::randn({2, 3, 7, 7})), ContainsText("SRResNet"));
+}
+
+TEST_CASE("the U-Net's skip connections carry the source's detail to the output", "[models][translation]") {
+  // A pixel of the source reaches the output pixel at the same place through the full-resolution
+  // skip: its gradient is non-zero there even in a U-Net of one level.
+  torch::manual_seed(1);
+  UNetGenerator unet(UNetGeneratorOptions(1, 1).width(4).levels(1));
+  torch::Tensor x = torch::randn({1, 1, 8, 8}).requires_grad_(true);
+  unet->forward(x).index({0, 0, 3, 5}).backward();
+  CHECK(x.grad().index({0, 0, 3, 5}).abs().item<float>() > 0);
+}
+
+TEST_CASE("pix2pix's step: the discriminator's loss on pairs, then the generator's lambda L1 plus adversarial term", "[models][translation]") {
+  torch::manual_seed(2);
+  const torch::Tensor target = smooth_images(8, 16, 3);
+  const torch::Tensor source = gc::data::sobel_edges(target);
+  auto options = Pix2PixOptions(1, 1).generator_width(4).discriminator_width(4).l1_weight(10);
+  Pix2Pix<> model(options);
+  // The weights before the step, kept in independent copies.
+  UNetGenerator g0(UNetGeneratorOptions(1, 1).width(4).levels(2));
+  PatchDiscriminator d0(PatchDiscriminatorOptions(2).width(4).levels(2));
+  copy_weights(*model.generator, *g0);
+  copy_weights(*model.discriminator, *d0);
+
+  std::vector<gc::StepReport> reports;
+  gc::ModelTrainer trainer(model, gc::TrainerOptions().batch_size(8).steps(1).seed(4).threads(1));
+  trainer.add_hook(Record{&reports});
+  trainer.fit(source, target);
+  REQUIRE(reports.size() == 1);
+  const auto& r = reports[0];
+
+  // Every sample is in the one batch, and each is normalised on its own: the loss is
+  // independent of the batch's order.
+  const torch::Tensor fake = g0->forward(source).detach();
+  const auto softplus = [](const torch::Tensor& t) { return torch::log1p(torch::exp(t)); };
+  const double d_expected = (softplus(-d0->forward(torch::cat({source, target}, 1))).mean() +
+                             softplus(d0->forward(torch::cat({source, fake}, 1))).mean())
+                                .item<double>();
+  CHECK(*r.d_loss == Approx(d_expected).epsilon(1e-5));
+  const double l1 = (fake - target).abs().mean().item<double>();
+  CHECK(r.scalars.at("l1") == Approx(l1).epsilon(1e-5));
+  // The generator is judged by the discriminator after its update.
+  auto& d1 = trainer.model().discriminator;
+  const double adv = softplus(-d1->forward(torch::cat({source, fake}, 1))).mean().item<double>();
+  CHECK(r.scalars.at("g_adversarial") == Approx(adv).epsilon(1e-5));
+  CHECK(*r.g_loss == Approx(10 * l1 + adv).epsilon(1e-5));
+  CHECK_FALSE(identical(params_of(*d1), params_of(*d0)));  // both networks moved
+  CHECK_FALSE(identical(params_of(*trainer.model().generator), params_of(*g0)));
+}
+
+TEST_CASE("pix2pix without its adversarial term is the U-Net on L1 alone: no discriminator is built or saved", "[models][translation][checkpoint]") {
+  const fs::path dir = gc::test::fresh_dir("pix2pix_l1");
+  torch::manual_seed(5);
+  Pix2Pix<> model(Pix2PixOptions(1, 1).generator_width(4).adversarial_weight(0));
+  CHECK_FALSE(model.adversarial());
+  CHECK_FALSE(model.discriminator);
+  std::vector<gc::StepReport> reports;
+  gc::ModelTrainer trainer(model, gc::TrainerOptions().batch_size(4).steps(2).seed(4).threads(1));
+  trainer.add_hook(Record{&reports});
+  trainer.add_hook(gc::hooks::Checkpointer(dir));
+  const torch::Tensor target = smooth_images(4, 8, 6);
+  trainer.fit(-target, target);
+  REQUIRE(reports.size() == 2);
+  CHECK_FALSE(reports[0].d_loss.has_value());
+  CHECK(reports[0].scalars.count("g_adversarial") == 0);
+  CHECK(*reports[0].g_loss == Approx(100 * reports[0].scalars.at("l1")).epsilon(1e-6));
+  CHECK(fs::exists(dir / "step-000002" / "generator.pt"));
+  CHECK_FALSE(fs::exists(dir / "step-000002" / "discriminator.pt"));
+  CHECK_THROWS_AS(Pix2Pix<>(Pix2PixOptions(1, 1).l1_weight(0).adversarial_weight(0)), gc::OptionError);
+}
+
+TEST_CASE("pix2pix learns a small mapping: L1 to the target falls ten-fold", "[models][translation]") {
+  // Source: the image negated; a U-Net with skips learns it quickly.
+  torch::manual_seed(7);
+  const torch::Tensor target = smooth_images(32, 16, 8);
+  Pix2Pix<> model(Pix2PixOptions(1, 1).generator_width(8).discriminator_width(8).generator_optimizer(
+      gc::OptimizerOptions::adam(2e-3, 0.5, 0.999)));
+  gc::ModelTrainer trainer(model, gc::TrainerOptions().batch_size(16).steps(150).seed(1).threads(1));
+  const double before = (trainer.translate(-target) - target).abs().mean().item<double>();
+  trainer.fit(-target, target);
+  const double after = (trainer.translate(-target) - target).abs().mean().item<double>();
+  INFO("L1 before " << before << ", after " << after);
+  CHECK(after < before / 10);
+}
+
+TEST_CASE("pix2pix and SR-GAN accept any gancraft loss with penalties", "[models][translation]") {
+  torch::manual_seed(9);
+  const torch::Tensor high = smooth_images(4, 16, 10);
+  const torch::Tensor low = gc::data::downsample(high, 2);
+  auto loss = gc::with_penalty(gc::losses::Hinge{}, gc::penalties::R1{1.0});
+  std::vector<gc::StepReport> reports;
+  gc::ModelTrainer sr(SuperResolutionGAN<decltype(loss)>(
+                          SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4), loss),
+                      gc::TrainerOptions().batch_size(4).steps(2).seed(4).threads(1));
+  sr.add_hook(Record{&reports});
+  sr.fit(low, high);
+  REQUIRE(reports.size() == 2);
+  CHECK(std::isfinite(*reports[1].d_loss));
+  CHECK(reports[1].scalars.count("content") == 1);
+  gc::ModelTrainer rel(Pix2Pix<gc::losses::RelativisticAverage>(Pix2PixOptions(1, 1).generator_width(4).discriminator_width(4)),
+                       gc::TrainerOptions().batch_size(4).steps(2).seed(4).threads(1));
+  rel.fit(low, low);
+  CHECK(rel.step() == 2);
+}
+
+TEST_CASE("SR-GAN's generator loss: pixel L1, content in the discriminator's features, adversarial term", "[models][translation]") {
+  torch::manual_seed(11);
+  const torch::Tensor high = smooth_images(6, 16, 12);
+  const torch::Tensor low = gc::data::downsample(high, 2);
+  auto options = SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4).pixel_weight(2)
+                     .content_weight(3).adversarial_weight(0.5);
+  SuperResolutionGAN<> model(options);
+  SRResNet g0(SRResNetOptions(1).width(4).blocks(1));
+  copy_weights(*model.generator, *g0);
+  std::vector<gc::StepReport> reports;
+  gc::ModelTrainer trainer(model, gc::TrainerOptions().batch_size(6).steps(1).seed(4).threads(1));
+  trainer.add_hook(Record{&reports});
+  trainer.fit(low, high);
+  const auto& r = reports.at(0);
+  const torch::Tensor fake = g0->forward(low).detach();
+  auto& d1 = trainer.model().discriminator;  // after its update, as the generator sees it
+  const double pixel = (fake - high).abs().mean().item<double>();
+  const double content = (d1->features(fake) - d1->features(high)).pow(2).mean().item<double>();
+  const double adv = torch::log1p(torch::exp(-d1->forward(fake))).mean().item<double>();
+  CHECK(r.scalars.at("pixel") == Approx(pixel).epsilon(1e-5));
+  CHECK(r.scalars.at("content") == Approx(content).epsilon(1e-4));
+  CHECK(r.scalars.at("g_adversarial") == Approx(adv).epsilon(1e-5));
+  CHECK(*r.g_loss == Approx(2 * pixel + 3 * content + 0.5 * adv).epsilon(1e-5));
+  CHECK_THROWS_WITH(SuperResolutionGAN<>(SuperResolutionOptions(1).adversarial_weight(0)),
+                    ContainsText("content loss"));
+  gc::ModelTrainer unpaired(SuperResolutionGAN<>(options), gc::TrainerOptions().batch_size(6).steps(1).threads(1));
+  CHECK_THROWS_WITH(unpaired.fit(low, low), ContainsText("SuperResolutionGAN") && ContainsText("[6, 1, 8, 8]"));
+}
+
+TEST_CASE("translate is the model's translating view: batched, without a graph, training state untouched", "[models][translation]") {
+  torch::manual_seed(13);
+  const torch::Tensor high = smooth_images(10, 16, 14);
+  const torch::Tensor low = gc::data::downsample(high, 2);
+  gc::ModelTrainer trainer(SuperResolutionGAN<>(SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4)),
+                           gc::TrainerOptions().batch_size(5).steps(2).seed(4).threads(1));
+  trainer.fit(low, high);
+  const auto before = everything(trainer);
+  const torch::Tensor whole = trainer.translate(low);
+  const torch::Tensor in_threes = trainer.translate(low, 3);
+  CHECK(whole.sizes() == high.sizes());
+  CHECK_FALSE(whole.requires_grad());
+  CHECK(torch::allclose(whole, in_threes, 1e-6, 1e-6));
+  CHECK(torch::allclose(whole, trainer.model().generator->forward(low), 1e-6, 1e-6));
+  CHECK(identical(everything(trainer), before));
+  CHECK(trainer.model().generator->is_training());
+}
+
+TEST_CASE("pix2pix and SR-GAN stopped and resumed equal the uninterrupted run, bit for bit", "[models][translation][checkpoint]") {
+  const torch::Tensor high = smooth_images(24, 16, 15);
+  const torch::Tensor low = gc::data::downsample(high, 2);
+  const torch::Tensor edges = gc::data::sobel_edges(high);
+  auto check_resume = [&](auto make, const torch::Tensor& source, const std::string& name) {
+    const fs::path dir = gc::test::fresh_dir("translation_resume_" + name);
+    auto straight = make(12, 1);
+    straight.fit(source, high);
+    {
+      auto first = make(12, 1);
+      first.add_hook(gc::hooks::Checkpointer(dir, gc::hooks::CheckpointerOptions().every(7)));
+      struct StopAt {
+        bool on_step_end(const gc::StepReport& r) { return r.step == 7; }
+      };
+      first.add_hook(StopAt{});
+      first.fit(source, high);
+      REQUIRE(first.step() == 7);
+    }
+    CHECK(fs::exists(dir / "step-000007" / "discriminator_optimizer.pt"));
+    auto resumed = make(12, 2);  // other initial weights: the checkpoint replaces them
+    CHECK(resumed.resume(dir).step == 7);
+    resumed.fit(source, high);
+    CHECK(identical(everything(resumed), everything(straight)));
+    auto other = make(12, 2);  // and the comparison can fail
+    other.fit(source, high);
+    CHECK_FALSE(identical(everything(other), everything(straight)));
+  };
+  check_resume(
+      [](int64_t steps, uint64_t init) {
+        torch::manual_seed(init);
+        return gc::ModelTrainer(Pix2Pix<>(Pix2PixOptions(1, 1).generator_width(4).discriminator_width(4)),
+                                gc::TrainerOptions().batch_size(8).steps(steps).seed(3).threads(1));
+      },
+      edges, "pix2pix");
+  check_resume(
+      [](int64_t steps, uint64_t init) {
+        torch::manual_seed(init);
+        return gc::ModelTrainer(SuperResolutionGAN<>(SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4)),
+                                gc::TrainerOptions().batch_size(8).steps(steps).seed(3).threads(1));
+      },
+      low, "sr");
+}
+
+TEST_CASE("bicubic upsampling is Keys' cubic convolution (a = -0.75) with the border replicated", "[data][translation]") {
+  // Reference written out here: output pixel j samples the input at x = (j + 0.5) / k - 0.5 and
+  // sums f(clamp(floor(x) + m)) · W(x - floor(x) - m) for m = -1..2, in each axis.
+  const double a = -0.75;
+  auto w = [a](double t) {
+    t = std::abs(t);
+    return t <= 1 ? (a + 2) * t * t * t - (a + 3) * t * t + 1 : t < 2 ? a * t * t * t - 5 * a * t * t + 8 * a * t - 4 * a : 0.0;
+  };
+  const int64_t n = 5, k = 3;
+  const torch::Tensor img = torch::rand({1, 1, n, n}, gc::make_generator(16)) - 0.5;
+  const torch::Tensor up = gc::data::upsample_bicubic(img, k);
+  REQUIRE(up.sizes() == torch::IntArrayRef({1, 1, n * k, n * k}));
+  auto f = [&](int64_t r, int64_t c) {
+    return img.index({0, 0, std::clamp<int64_t>(r, 0, n - 1), std::clamp<int64_t>(c, 0, n - 1)}).item<double>();
+  };
+  double worst = 0;
+  for (int64_t i = 0; i < n * k; ++i)
+    for (int64_t j = 0; j < n * k; ++j) {
+      const double y = (i + 0.5) / k - 0.5, x = (j + 0.5) / k - 0.5;
+      const auto y0 = static_cast<int64_t>(std::floor(y)), x0 = static_cast<int64_t>(std::floor(x));
+      double v = 0;
+      for (int64_t p = -1; p <= 2; ++p)
+        for (int64_t q = -1; q <= 2; ++q) v += f(y0 + p, x0 + q) * w(y - y0 - p) * w(x - x0 - q);
+      worst = std::max(worst, std::abs(up.index({0, 0, i, j}).item<double>() - v));
+    }
+  CHECK(worst < 1e-5);
+  CHECK(torch::allclose(gc::data::upsample_bicubic(torch::full({2, 3, 4, 4}, 0.25), 3), torch::full({2, 3, 12, 12}, 0.25)));
+  const torch::Tensor step = torch::cat({torch::full({1, 1, 4, 2}, -1.0), torch::full({1, 1, 4, 2}, 1.0)}, 3);
+  CHECK(gc::data::upsample_bicubic(step, 2).abs().max().item<float>() <= 1.0f);  // the overshoot is clamped
+  CHECK_THROWS_AS(gc::data::upsample_bicubic(torch::zeros({4, 4}), 2), gc::ShapeError);
+}
+
+TEST_CASE("translation_triples puts source, output and target side by side", "[io][translation]") {
+  const torch::Tensor src = torch::arange(2 * 4).view({2, 1, 2, 2}).to(torch::kFloat) / 10;
+  const torch::Tensor out = torch::full({2, 1, 4, 4}, 0.5), tgt = torch::full({2, 1, 4, 4}, -0.5);
+  const torch::Tensor t = gc::io::translation_triples(src, out, tgt);
+  REQUIRE(t.sizes() == torch::IntArrayRef({6, 1, 4, 4}));
+  CHECK(t[0].index({0, 0, 0}).item<float>() == Approx(0.0));
+  CHECK(t[0].index({0, 1, 1}).item<float>() == Approx(0.0));  // each source pixel covers 2×2
+  CHECK(t[0].index({0, 3, 3}).item<float>() == Approx(0.3));
+  CHECK(torch::equal(t[1], out[0]));
+  CHECK(torch::equal(t[5], tgt[1]));
+  CHECK(t[3].index({0, 0, 0}).item<float>() == Approx(0.4));
+  CHECK_THROWS_AS(gc::io::translation_triples(src, out, tgt.narrow(0, 0, 1)), gc::ShapeError);
+}
