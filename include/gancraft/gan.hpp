@@ -53,21 +53,26 @@
 #include <gancraft/hooks/sample_grid.hpp>
 
 #include <gancraft/nn/diff_augment.hpp>
+#include <gancraft/nn/image_pool.hpp>
 #include <gancraft/nn/maxout.hpp>
 #include <gancraft/nn/pack.hpp>
 #include <gancraft/nn/projection_head.hpp>
 #include <gancraft/nn/spectral_norm.hpp>
 
 #include <gancraft/models/conditional_dcgan.hpp>
+#include <gancraft/models/conv_encoder.hpp>
+#include <gancraft/models/cycle_gan.hpp>
 #include <gancraft/models/dcgan.hpp>
 #include <gancraft/models/sngan.hpp>
 #include <gancraft/models/fashion_mnist_classifier.hpp>
 #include <gancraft/models/mlp.hpp>
 #include <gancraft/models/patch_discriminator.hpp>
+#include <gancraft/models/resnet_translator.hpp>
 #include <gancraft/models/pix2pix.hpp>
 #include <gancraft/models/sr_resnet.hpp>
 #include <gancraft/models/super_resolution.hpp>
 #include <gancraft/models/unet.hpp>
+#include <gancraft/models/vae_gan.hpp>
 
 #include <gancraft/metrics/density_coverage.hpp>
 #include <gancraft/metrics/fd_fmnist.hpp>

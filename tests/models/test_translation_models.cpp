@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -327,4 +329,250 @@ TEST_CASE("translation_triples puts source, output and target side by side", "[i
   CHECK(torch::equal(t[5], tgt[1]));
   CHECK(t[3].index({0, 0, 0}).item<float>() == Approx(0.4));
   CHECK_THROWS_AS(gc::io::translation_triples(src, out, tgt.narrow(0, 0, 1)), gc::ShapeError);
+}
+
+namespace {
+
+/// A `ModelStep` of the test's own: hands out given noise in order and, at `update(name)`,
+/// records the network's gradients without changing its weights, so a step's gradients can be
+/// compared with autograd on losses written out in the test.
+class RecordingStep final : public gc::ModelStep {
+ public:
+  RecordingStep(std::map<std::string, torch::nn::Module*> nets, std::vector<torch::Tensor> noise)
+      : nets_(std::move(nets)), noise_(std::move(noise)) {}
+  gc::TrainingContext& context() override { throw std::logic_error("not in this test"); }
+  torch::data::Example<> next_batch() override { throw std::logic_error("not in this test"); }
+  torch::Tensor noise(int64_t n, c10::IntArrayRef dim) override {
+    REQUIRE(next_ < noise_.size());
+    REQUIRE(noise_[next_].size(0) == n);
+    REQUIRE(noise_[next_].size(1) == dim[0]);
+    return noise_[next_++];
+  }
+  void zero_grad(const std::string& name) override { nets_.at(name)->zero_grad(true); }
+  void update(const std::string& name) override {
+    std::vector<torch::Tensor> g;
+    for (auto& p : nets_.at(name)->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    grads[name] = g;
+  }
+  gc::BatchShard shard() const override { return {0, 1}; }
+  std::map<std::string, std::vector<torch::Tensor>> grads;
+
+ private:
+  std::map<std::string, torch::nn::Module*> nets_;
+  std::vector<torch::Tensor> noise_;
+  size_t next_ = 0;
+};
+
+std::vector<torch::Tensor> grads_of(const torch::Tensor& loss, torch::nn::Module& m) {
+  const auto params = m.parameters();
+  auto g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+  for (size_t i = 0; i < g.size(); ++i)
+    if (!g[i].defined()) g[i] = torch::zeros_like(params[i]);
+  return g;
+}
+
+double worst_relative(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  REQUIRE(a.size() == b.size());
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    num = std::max(num, (a[i] - b[i]).abs().max().item<double>());
+    den = std::max(den, b[i].abs().max().item<double>());
+  }
+  return num / den;
+}
+
+}  // namespace
+
+TEST_CASE("VAE-GAN's step: D on reals against reconstructions and prior samples; the encoder gets KL and feature reconstruction, the decoder gamma times it plus the adversarial term", "[models][vae]") {
+  torch::manual_seed(17);
+  const int64_t n = 6, k = 5;
+  const torch::Tensor x = smooth_images(n, 28, 18);
+  auto o = VAEGANOptions(28).latent_dim(k).encoder_width(4).decoder_width(4).discriminator_width(4).gamma(0.3).sigma(0.5);
+  VAEGAN<> model(o);
+  const torch::Tensor eps = torch::randn({n, k}), zp = torch::randn({n, k});
+  RecordingStep step({{"encoder", model.encoder.ptr().get()}, {"generator", model.generator.ptr().get()},
+                      {"discriminator", model.discriminator.ptr().get()}},
+                     {eps, zp});
+  const gc::StepLosses out = model.train_step(step, {x, torch::Tensor()});
+
+  // The same step written out: the same weights (update() moved nothing) and noise.
+  auto [mu, logvar] = model.encoder->forward(x);
+  const torch::Tensor recon = model.generator->forward(mu + torch::exp(0.5 * logvar) * eps);
+  const torch::Tensor prior = model.generator->forward(zp);
+  auto& d = model.discriminator;
+  const auto sp = [](const torch::Tensor& t) { return torch::log1p(torch::exp(t)); };
+  const torch::Tensor d_loss = 0.5 * (sp(-d->forward(x)).mean() + sp(d->forward(recon.detach())).mean()) +
+                               0.5 * (sp(-d->forward(x)).mean() + sp(d->forward(prior.detach())).mean());
+  const torch::Tensor kl = (-0.5 * (1 + logvar - mu * mu - logvar.exp())).sum(1).mean();
+  const torch::Tensor llike = (d->features(recon) - d->features(x).detach()).pow(2).flatten(1).sum(1).mean() / (2 * 0.25);
+  const torch::Tensor adv = 0.5 * (sp(-d->forward(recon)).mean() + sp(-d->forward(prior)).mean());
+  CHECK(out.d_loss.item<double>() == Approx(d_loss.item<double>()).epsilon(1e-5));
+  CHECK(out.scalars.at("kl").item<double>() == Approx(kl.item<double>()).epsilon(1e-5));
+  CHECK(out.scalars.at("llike").item<double>() == Approx(llike.item<double>()).epsilon(1e-5));
+  CHECK(out.g_loss.item<double>() == Approx((0.3 * llike + adv).item<double>()).epsilon(1e-5));
+  CHECK(worst_relative(step.grads.at("discriminator"), grads_of(d_loss, *d)) < 1e-4);
+  const double enc_err = worst_relative(step.grads.at("encoder"), grads_of(kl + llike, *model.encoder));
+  const double enc_all = worst_relative(step.grads.at("encoder"), grads_of(kl + llike + adv, *model.encoder));
+  INFO("encoder: " << enc_err << " from the gradient of KL + L_llike, " << enc_all << " from that with the adversarial term");
+  CHECK(enc_err < 1e-6);
+  CHECK(worst_relative(step.grads.at("generator"), grads_of(0.3 * llike + adv, *model.generator)) < 1e-5);
+  // And the routing matters: the encoder's gradient is not that of its whole graph.
+  CHECK(enc_all > 100 * enc_err);
+}
+
+TEST_CASE("the plain VAE: pixel reconstruction plus KL, no discriminator; it learns to reconstruct", "[models][vae]") {
+  torch::manual_seed(19);
+  const int64_t n = 4, k = 3;
+  const torch::Tensor x = smooth_images(n, 28, 20);
+  VAEGAN<> model(VAEGANOptions(28).latent_dim(k).encoder_width(4).decoder_width(4).adversarial(false).sigma(0.5));
+  CHECK_FALSE(model.discriminator);
+  const torch::Tensor eps = torch::randn({n, k});
+  RecordingStep step({{"encoder", model.encoder.ptr().get()}, {"generator", model.generator.ptr().get()}}, {eps});
+  const gc::StepLosses out = model.train_step(step, {x, torch::Tensor()});
+  auto [mu, logvar] = model.encoder->forward(x);
+  const torch::Tensor recon = model.generator->forward(mu + torch::exp(0.5 * logvar) * eps);
+  const torch::Tensor loss = (recon - x).pow(2).flatten(1).sum(1).mean() / 0.5 +
+                             (-0.5 * (1 + logvar - mu * mu - logvar.exp())).sum(1).mean();
+  CHECK(out.g_loss.item<double>() == Approx(loss.item<double>()).epsilon(1e-5));
+  CHECK(worst_relative(step.grads.at("encoder"), grads_of(loss, *model.encoder)) < 1e-4);
+  CHECK(worst_relative(step.grads.at("generator"), grads_of(loss, *model.generator)) < 1e-4);
+
+  // Trained, it reconstructs 32 images much better than at the start.
+  const torch::Tensor data = smooth_images(32, 28, 21);
+  gc::ModelTrainer trainer(VAEGAN<>(VAEGANOptions(28).latent_dim(8).encoder_width(8).decoder_width(8).adversarial(false).sigma(0.2)),
+                           gc::TrainerOptions().latent_dim(8).batch_size(16).steps(200).seed(2).threads(1));
+  const double before = (trainer.translate(data) - data).abs().mean().item<double>();
+  trainer.fit(data);
+  const double after = (trainer.translate(data) - data).abs().mean().item<double>();
+  INFO("L1 of reconstructions before " << before << ", after " << after);
+  CHECK(after < before / 3);
+  CHECK(trainer.sample(5).sizes() == torch::IntArrayRef({5, 1, 28, 28}));
+}
+
+TEST_CASE("VAE-GAN stopped and resumed equals the uninterrupted run, bit for bit", "[models][vae][checkpoint]") {
+  const fs::path dir = gc::test::fresh_dir("vae_gan_resume");
+  const torch::Tensor data = smooth_images(24, 28, 22);
+  auto make = [](int64_t steps, uint64_t init) {
+    torch::manual_seed(init);
+    return gc::ModelTrainer(VAEGAN<>(VAEGANOptions(28).latent_dim(4).encoder_width(4).decoder_width(4).discriminator_width(4)),
+                            gc::TrainerOptions().latent_dim(4).batch_size(8).steps(steps).seed(3).threads(1));
+  };
+  auto straight = make(10, 1);
+  straight.fit(data);
+  {
+    auto first = make(10, 1);
+    first.add_hook(gc::hooks::Checkpointer(dir, gc::hooks::CheckpointerOptions().every(4)));
+    struct StopAt {
+      bool on_step_end(const gc::StepReport& r) { return r.step == 4; }
+    };
+    first.add_hook(StopAt{});
+    first.fit(data);
+  }
+  for (const char* f : {"encoder.pt", "generator.pt", "discriminator.pt", "encoder_optimizer.pt"})
+    CHECK(fs::exists(dir / "step-000004" / f));
+  auto resumed = make(10, 2);
+  CHECK(resumed.resume(dir).step == 4);
+  resumed.fit(data);
+  CHECK(identical(everything(resumed), everything(straight)));
+  CHECK(torch::equal(resumed.sample(3), straight.sample(3)));
+}
+
+TEST_CASE("the image pool stores fakes until full, then swaps each for a stored one with probability one half", "[nn][cyclegan]") {
+  gc::nn::ImagePool pool(gc::nn::ImagePoolOptions({1, 2, 2}).capacity(3));
+  at::Generator gen = gc::make_generator(5);
+  gc::ScopedTrainingGenerator scoped(gen, {0, 1});
+  auto batch = [](float first, int64_t n) { return (torch::arange(n).to(torch::kFloat) + first).view({n, 1, 1, 1}).expand({n, 1, 2, 2}).contiguous(); };
+  // Filling: 2 then 1 of the next 2 are stored and returned as they are.
+  CHECK(torch::equal(pool->query(batch(0, 2)), batch(0, 2)));
+  CHECK(pool->size() == 2);
+  const torch::Tensor second = pool->query(batch(10, 2));
+  CHECK(pool->size() == 3);
+  CHECK(torch::equal(second[0], batch(10, 2)[0]));  // stored (the pool had room)
+  // Full: over many queries about half the returned images are old ones, and every returned
+  // old image was in the pool, which then holds the new one in its place.
+  int64_t swapped = 0, total = 0;
+  for (int q = 0; q < 200; ++q) {
+    const torch::Tensor before = pool->buffers()[0].clone();
+    const torch::Tensor in = batch(100 + 10 * q, 4);
+    const torch::Tensor got = pool->query(in);
+    for (int64_t i = 0; i < 4; ++i, ++total) {
+      if (torch::equal(got[i], in[i])) continue;
+      ++swapped;
+      bool was_stored = false;  // in the pool before, or stored by an earlier sample of this batch
+      for (int64_t k = 0; k < 3; ++k) was_stored = was_stored || torch::equal(got[i], before[k]);
+      for (int64_t j = 0; j < i; ++j) was_stored = was_stored || torch::equal(got[i], in[j]);
+      CHECK(was_stored);
+    }
+  }
+  INFO(swapped << " of " << total << " swapped");
+  CHECK(std::abs(static_cast<double>(swapped) / total - 0.5) < 0.08);
+  CHECK_THROWS_AS(pool->query(torch::zeros({2, 1, 3, 3})), gc::ShapeError);
+  gc::nn::ImagePool none(gc::nn::ImagePoolOptions({1, 2, 2}).capacity(0));
+  CHECK(torch::equal(none->query(batch(0, 2)), batch(0, 2)));
+}
+
+TEST_CASE("CycleGAN's step: adversarial, cycle and identity terms of both generators, then each discriminator against its pool", "[models][cyclegan]") {
+  torch::manual_seed(23);
+  const torch::Tensor a = smooth_images(4, 16, 24), b = gc::data::sobel_edges(smooth_images(4, 16, 25));
+  CycleGAN<> model(CycleGANOptions({1, 16, 16}).generator_width(4).generator_blocks(1).discriminator_width(4).identity_weight(0.3));
+  RecordingStep step({{"generator", model.generator.ptr().get()}, {"generator_ba", model.generator_ba.ptr().get()},
+                      {"discriminator_a", model.discriminator_a.ptr().get()}, {"discriminator_b", model.discriminator_b.ptr().get()}},
+                     {});
+  const gc::StepLosses out = model.train_step(step, {a, b});
+  gc::losses::LeastSquares ls;
+  auto& g = model.generator;
+  auto& f = model.generator_ba;
+  const torch::Tensor fb = g->forward(a), fa = f->forward(b);
+  const torch::Tensor cycle = (f->forward(fb) - a).abs().mean() + (g->forward(fa) - b).abs().mean();
+  const torch::Tensor identity = (g->forward(b) - b).abs().mean() + (f->forward(a) - a).abs().mean();
+  const torch::Tensor adv = ls.generator_loss(model.discriminator_b->forward(fb).flatten()) +
+                            ls.generator_loss(model.discriminator_a->forward(fa).flatten());
+  const torch::Tensor g_loss = adv + 10 * cycle + 10 * 0.3 * identity;
+  CHECK(out.scalars.at("cycle").item<double>() == Approx(cycle.item<double>()).epsilon(1e-5));
+  CHECK(out.scalars.at("identity").item<double>() == Approx(identity.item<double>()).epsilon(1e-5));
+  CHECK(out.g_loss.item<double>() == Approx(g_loss.item<double>()).epsilon(1e-5));
+  CHECK(worst_relative(step.grads.at("generator"), grads_of(g_loss, *g)) < 1e-4);
+  CHECK(worst_relative(step.grads.at("generator_ba"), grads_of(g_loss, *f)) < 1e-4);
+  // The pools were empty: each discriminator saw this step's fakes.
+  const torch::Tensor d_a = 0.5 * ls.discriminator_loss(model.discriminator_a->forward(a).flatten(),
+                                                        model.discriminator_a->forward(fa.detach()).flatten());
+  CHECK(out.scalars.at("d_a_loss").item<double>() == Approx(d_a.item<double>()).epsilon(1e-5));
+  CHECK(worst_relative(step.grads.at("discriminator_a"), grads_of(d_a, *model.discriminator_a)) < 1e-4);
+  CHECK(model.pool_a->size() == 4);
+  CHECK(model.pool_b->size() == 4);
+  CHECK_THROWS_WITH(model.train_step(step, {a, torch::Tensor()}), ContainsText("CycleGAN"));
+}
+
+TEST_CASE("CycleGAN stopped after its image pools are full and resumed equals the uninterrupted run, bit for bit", "[models][cyclegan][checkpoint]") {
+  const fs::path dir = gc::test::fresh_dir("cyclegan_resume");
+  const torch::Tensor a = smooth_images(16, 16, 26), b = gc::data::sobel_edges(smooth_images(16, 16, 27));
+  auto make = [](int64_t steps, uint64_t init) {
+    torch::manual_seed(init);
+    return gc::ModelTrainer(CycleGAN<>(CycleGANOptions({1, 16, 16}).generator_width(4).generator_blocks(1).discriminator_width(4).pool_size(6)),
+                            gc::TrainerOptions().batch_size(4).steps(steps).seed(3).threads(1));
+  };
+  auto straight = make(9, 1);
+  straight.fit(a, b);
+  {
+    auto first = make(9, 1);
+    first.add_hook(gc::hooks::Checkpointer(dir, gc::hooks::CheckpointerOptions().every(5)));
+    struct StopAt {
+      bool on_step_end(const gc::StepReport& r) { return r.step == 5; }
+    };
+    first.add_hook(StopAt{});
+    first.fit(a, b);
+    REQUIRE(first.model().pool_a->size() == 6);  // full since step 2: later steps swap
+  }
+  CHECK(fs::exists(dir / "step-000005" / "pool_b.pt"));
+  CHECK_FALSE(fs::exists(dir / "step-000005" / "pool_b_optimizer.json"));
+  auto resumed = make(9, 2);
+  CHECK(resumed.resume(dir).step == 5);
+  resumed.fit(a, b);
+  CHECK(identical(everything(resumed), everything(straight)));
+  // Without the pools' contents the run goes elsewhere: an emptied pool changes the result.
+  auto emptied = make(9, 2);
+  emptied.resume(dir);
+  emptied.model().pool_a->buffers()[1].fill_(0);
+  emptied.fit(a, b);
+  CHECK_FALSE(identical(everything(emptied), everything(straight)));
 }
