@@ -14,6 +14,7 @@ namespace gancraft::models {
 
 /// Options of `ConvEncoder`.
 struct ConvEncoderOptions {
+  /// The required options; the rest have defaults.
   ConvEncoderOptions(int64_t image_size, int64_t latent_dim) : image_size_(image_size), latent_dim_(latent_dim) {}
   /// Side of the square input images, divisible by 4.
   TORCH_ARG(int64_t, image_size);
@@ -27,6 +28,7 @@ struct ConvEncoderOptions {
 /// one linear layer to the mean and the log-variance of q(z | x).
 class ConvEncoderImpl : public torch::nn::Module {
  public:
+  /// Builds the layers; `OptionError` for bad options.
   explicit ConvEncoderImpl(ConvEncoderOptions options) : options_(options) {
     GANCRAFT_CHECK(options.image_size() >= 4 && options.image_size() % 4 == 0 && options.latent_dim() >= 1 &&
                        options.channels() >= 1 && options.width() >= 1,
@@ -59,6 +61,7 @@ class ConvEncoderImpl : public torch::nn::Module {
   torch::nn::Sequential body_{nullptr};
   torch::nn::Linear head_{nullptr};
 };
+/// Module holder for `ConvEncoderImpl`.
 TORCH_MODULE(ConvEncoder);
 
 }  // namespace gancraft::models

@@ -32,7 +32,7 @@ struct CycleGANOptions {
   /// Both domains' image shape `{C, H, W}` (identity losses need the same channels; H and W
   /// divisible by 4).
   explicit CycleGANOptions(std::vector<int64_t> image_shape) : image_shape_(std::move(image_shape)) {}
-  TORCH_ARG(std::vector<int64_t>, image_shape);
+  TORCH_ARG(std::vector<int64_t>, image_shape);  ///< `{C, H, W}` of both domains
   TORCH_ARG(int64_t, generator_width) = 16;      ///< `ResNetTranslatorOptions::width`
   TORCH_ARG(int64_t, generator_blocks) = 3;      ///< `ResNetTranslatorOptions::blocks`
   TORCH_ARG(int64_t, discriminator_width) = 32;  ///< `PatchDiscriminatorOptions::width`
@@ -40,8 +40,8 @@ struct CycleGANOptions {
   /// Weight of each identity L1 (G(b) ≈ b, F(a) ≈ a) relative to λ; 0 turns it off.
   TORCH_ARG(double, identity_weight) = 0.5;
   TORCH_ARG(int64_t, pool_size) = 50;            ///< `ImagePoolOptions::capacity`; 0: no pool
-  TORCH_ARG(OptimizerOptions, generator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);
-  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);
+  TORCH_ARG(OptimizerOptions, generator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);  ///< the generator's optimizer
+  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);  ///< the discriminator's optimizer
 };
 
 /// CycleGAN: networks "generator" (G: A → B), "generator_ba" (F: B → A), "discriminator_a",
@@ -57,6 +57,7 @@ struct CycleGANOptions {
 template <Loss L = losses::LeastSquares>
 class CycleGAN {
  public:
+  /// Builds the networks; `OptionError` for bad options.
   explicit CycleGAN(CycleGANOptions options, L loss = {}) : options_(std::move(options)), loss_(std::move(loss)) {
     const auto& o = options_;
     GANCRAFT_CHECK(o.image_shape().size() == 3 && o.cycle_weight() >= 0 && o.identity_weight() >= 0, OptionError,

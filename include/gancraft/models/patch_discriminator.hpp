@@ -14,6 +14,7 @@ namespace gancraft::models {
 
 /// Options of `PatchDiscriminator`.
 struct PatchDiscriminatorOptions {
+  /// The required options; the rest have defaults.
   explicit PatchDiscriminatorOptions(int64_t in_channels) : in_channels_(in_channels) {}
   /// Channels of its input: a conditional discriminator sees source and image concatenated.
   TORCH_ARG(int64_t, in_channels);
@@ -31,6 +32,7 @@ struct PatchDiscriminatorOptions {
 /// reconstruction losses (SRGAN's content loss, VAE-GAN's similarity).
 class PatchDiscriminatorImpl : public torch::nn::Module {
  public:
+  /// Builds the layers; `OptionError` for bad options.
   explicit PatchDiscriminatorImpl(PatchDiscriminatorOptions options) : options_(options) {
     GANCRAFT_CHECK(options.in_channels() >= 1 && options.width() >= 1 && options.levels() >= 1 &&
                        options.levels() <= 6,
@@ -71,6 +73,7 @@ class PatchDiscriminatorImpl : public torch::nn::Module {
   PatchDiscriminatorOptions options_;
   torch::nn::Sequential body_, head_{nullptr};
 };
+/// Module holder for `PatchDiscriminatorImpl`.
 TORCH_MODULE(PatchDiscriminator);
 
 }  // namespace gancraft::models

@@ -28,6 +28,7 @@ namespace gancraft::models {
 /// Options of `Pix2Pix`. The defaults are the paper's (λ = 100; Adam 2e-4, β1 0.5) with
 /// networks sized for 28×28 images.
 struct Pix2PixOptions {
+  /// The required options; the rest have defaults.
   Pix2PixOptions(int64_t source_channels, int64_t target_channels)
       : source_channels_(source_channels), target_channels_(target_channels) {}
   TORCH_ARG(int64_t, source_channels);          ///< channels of the source images
@@ -41,8 +42,8 @@ struct Pix2PixOptions {
   /// Weight of the adversarial term; 0 trains the U-Net on L1 alone (the non-adversarial
   /// baseline) and builds no discriminator.
   TORCH_ARG(double, adversarial_weight) = 1.0;
-  TORCH_ARG(OptimizerOptions, generator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);
-  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);
+  TORCH_ARG(OptimizerOptions, generator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);  ///< the generator's optimizer
+  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);  ///< the discriminator's optimizer
 };
 
 /// pix2pix: networks "generator" (`UNetGenerator`) and "discriminator" (`PatchDiscriminator`
@@ -60,6 +61,7 @@ struct Pix2PixOptions {
 template <Loss L = losses::NonSaturating>
 class Pix2Pix {
  public:
+  /// Builds the networks; `OptionError` for bad options.
   explicit Pix2Pix(Pix2PixOptions options, L loss = {})
       : options_(std::move(options)), loss_(std::move(loss)) {
     GANCRAFT_CHECK(options_.l1_weight() >= 0 && options_.adversarial_weight() >= 0 &&

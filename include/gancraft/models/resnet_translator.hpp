@@ -13,6 +13,7 @@ namespace gancraft::models {
 
 /// Options of `ResNetTranslator`.
 struct ResNetTranslatorOptions {
+  /// The required options; the rest have defaults.
   ResNetTranslatorOptions(int64_t in_channels, int64_t out_channels)
       : in_channels_(in_channels), out_channels_(out_channels) {}
   TORCH_ARG(int64_t, in_channels);   ///< channels of the source images
@@ -27,6 +28,7 @@ struct ResNetTranslatorOptions {
 /// width must be divisible by 4.
 class ResNetTranslatorImpl : public torch::nn::Module {
  public:
+  /// Builds the layers; `OptionError` for bad options.
   explicit ResNetTranslatorImpl(ResNetTranslatorOptions options) : options_(options) {
     GANCRAFT_CHECK(options.in_channels() >= 1 && options.out_channels() >= 1 && options.width() >= 1 &&
                        options.blocks() >= 0,
@@ -83,6 +85,7 @@ class ResNetTranslatorImpl : public torch::nn::Module {
   torch::nn::Sequential down_{nullptr}, up_{nullptr};
   torch::nn::ModuleList blocks_;
 };
+/// Module holder for `ResNetTranslatorImpl`.
 TORCH_MODULE(ResNetTranslator);
 
 }  // namespace gancraft::models

@@ -14,6 +14,7 @@ namespace gancraft::models {
 
 /// Options of `SRResNet`.
 struct SRResNetOptions {
+  /// The required options; the rest have defaults.
   explicit SRResNetOptions(int64_t channels) : channels_(channels) {}
   /// Image channels (in and out).
   TORCH_ARG(int64_t, channels);
@@ -32,6 +33,7 @@ struct SRResNetOptions {
 /// found it hurts super-resolution, and without it each sample is independent of its batch.
 class SRResNetImpl : public torch::nn::Module {
  public:
+  /// Builds the layers; `OptionError` for bad options.
   explicit SRResNetImpl(SRResNetOptions options) : options_(options) {
     const int64_t s = options.scale();
     GANCRAFT_CHECK(options.channels() >= 1 && options.width() >= 1 && options.blocks() >= 0 &&
@@ -71,6 +73,7 @@ class SRResNetImpl : public torch::nn::Module {
   torch::nn::ModuleList blocks_, upsample_;
   torch::nn::Conv2d trunk_end_{nullptr}, head_{nullptr};
 };
+/// Module holder for `SRResNetImpl`.
 TORCH_MODULE(SRResNet);
 
 }  // namespace gancraft::models

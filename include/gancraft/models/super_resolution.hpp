@@ -32,6 +32,7 @@ namespace gancraft::models {
 
 /// Options of `SuperResolutionGAN`.
 struct SuperResolutionOptions {
+  /// The required options; the rest have defaults.
   explicit SuperResolutionOptions(int64_t channels) : channels_(channels) {}
   TORCH_ARG(int64_t, channels);                 ///< image channels
   TORCH_ARG(int64_t, scale) = 2;                ///< `SRResNetOptions::scale`
@@ -47,8 +48,8 @@ struct SuperResolutionOptions {
   /// Weight of the adversarial term. With it and `content_weight` both 0 the generator trains
   /// on the pixel loss alone (the non-adversarial baseline) and no discriminator is built.
   TORCH_ARG(double, adversarial_weight) = 1e-2;
-  TORCH_ARG(OptimizerOptions, generator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);
-  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);
+  TORCH_ARG(OptimizerOptions, generator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);  ///< the generator's optimizer
+  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(2e-4, 0.5, 0.999);  ///< the discriminator's optimizer
 };
 
 /// Super-resolution GAN: networks "generator" (`SRResNet`) and "discriminator"
@@ -59,6 +60,7 @@ struct SuperResolutionOptions {
 template <Loss L = losses::NonSaturating>
 class SuperResolutionGAN {
  public:
+  /// Builds the networks; `OptionError` for bad options.
   explicit SuperResolutionGAN(SuperResolutionOptions options, L loss = {})
       : options_(std::move(options)), loss_(std::move(loss)) {
     const auto& o = options_;

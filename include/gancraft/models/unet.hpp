@@ -14,6 +14,7 @@ namespace gancraft::models {
 
 /// Options of `UNetGenerator`.
 struct UNetGeneratorOptions {
+  /// The required options; the rest have defaults.
   UNetGeneratorOptions(int64_t in_channels, int64_t out_channels)
       : in_channels_(in_channels), out_channels_(out_channels) {}
   /// Channels of the source image.
@@ -36,6 +37,7 @@ struct UNetGeneratorOptions {
 /// pix2pix's decoder dropout is left out: the paper reports the net learns to ignore it.
 class UNetGeneratorImpl : public torch::nn::Module {
  public:
+  /// Builds the layers; `OptionError` for bad options.
   explicit UNetGeneratorImpl(UNetGeneratorOptions options) : options_(options) {
     GANCRAFT_CHECK(options.in_channels() >= 1 && options.out_channels() >= 1 && options.width() >= 1 &&
                        options.levels() >= 1 && options.levels() <= 6,
@@ -94,6 +96,7 @@ class UNetGeneratorImpl : public torch::nn::Module {
   torch::nn::ModuleList down_, up_;
   torch::nn::Sequential bottleneck_{nullptr};
 };
+/// Module holder for `UNetGeneratorImpl`.
 TORCH_MODULE(UNetGenerator);
 
 }  // namespace gancraft::models

@@ -30,6 +30,7 @@ namespace gancraft::models {
 /// the batch, so that encoder's objective is the negative evidence lower bound (in D's feature
 /// space for the VAE-GAN, in pixels for the plain VAE).
 struct VAEGANOptions {
+  /// The required options; the rest have defaults.
   explicit VAEGANOptions(int64_t image_size) : image_size_(image_size) {}
   TORCH_ARG(int64_t, image_size);               ///< 28, 32 or 64 (the decoder is `DCGANGenerator`)
   TORCH_ARG(int64_t, channels) = 1;             ///< image channels
@@ -46,9 +47,9 @@ struct VAEGANOptions {
   TORCH_ARG(double, sigma) = 1.0;
   /// Weight of the KL term (1: the ELBO; β-VAE otherwise).
   TORCH_ARG(double, kl_weight) = 1.0;
-  TORCH_ARG(OptimizerOptions, encoder_optimizer) = OptimizerOptions::adam(3e-4, 0.5, 0.999);
-  TORCH_ARG(OptimizerOptions, decoder_optimizer) = OptimizerOptions::adam(3e-4, 0.5, 0.999);
-  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(3e-4, 0.5, 0.999);
+  TORCH_ARG(OptimizerOptions, encoder_optimizer) = OptimizerOptions::adam(3e-4, 0.5, 0.999);  ///< the encoder's optimizer
+  TORCH_ARG(OptimizerOptions, decoder_optimizer) = OptimizerOptions::adam(3e-4, 0.5, 0.999);  ///< the decoder's optimizer
+  TORCH_ARG(OptimizerOptions, discriminator_optimizer) = OptimizerOptions::adam(3e-4, 0.5, 0.999);  ///< the discriminator's optimizer
 };
 
 /// VAE-GAN: networks "encoder" (`ConvEncoder`), "generator" (the decoder, `DCGANGenerator`)
@@ -66,6 +67,7 @@ struct VAEGANOptions {
 template <Loss L = losses::NonSaturating>
 class VAEGAN {
  public:
+  /// Builds the networks; `OptionError` for bad options.
   explicit VAEGAN(VAEGANOptions options, L loss = {}) : options_(std::move(options)), loss_(std::move(loss)) {
     const auto& o = options_;
     GANCRAFT_CHECK(o.gamma() >= 0 && o.sigma() > 0 && o.kl_weight() >= 0, OptionError,

@@ -16,6 +16,7 @@ namespace gancraft::nn {
 
 /// Options of `ImagePool`.
 struct ImagePoolOptions {
+  /// The required options; the rest have defaults.
   explicit ImagePoolOptions(std::vector<int64_t> image_shape) : image_shape_(std::move(image_shape)) {}
   /// Shape of one image, `{C, H, W}`.
   TORCH_ARG(std::vector<int64_t>, image_shape);
@@ -32,6 +33,7 @@ struct ImagePoolOptions {
 /// every step and on every rank.
 class ImagePoolImpl : public torch::nn::Module {
  public:
+  /// Builds the layers; `OptionError` for bad options.
   explicit ImagePoolImpl(ImagePoolOptions options) : options_(std::move(options)) {
     GANCRAFT_CHECK(options_.capacity() >= 0 && options_.image_shape().size() == 3, OptionError,
                    "ImagePool: capacity must be >= 0 and image_shape {C, H, W}, got ", options_.capacity(), " and ",
@@ -79,6 +81,7 @@ class ImagePoolImpl : public torch::nn::Module {
   ImagePoolOptions options_;
   torch::Tensor images_, count_;
 };
+/// Module holder for `ImagePoolImpl`.
 TORCH_MODULE(ImagePool);
 
 }  // namespace gancraft::nn
