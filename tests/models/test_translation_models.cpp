@@ -70,6 +70,60 @@ std::vector<torch::Tensor> everything(gc::TrainingContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+/// A `ModelStep` of the test's own: hands out given noise in order and, at `update(name)`,
+/// records the network's gradients without changing its weights, so a step's gradients can be
+/// compared with autograd on losses written out in the test.
+class RecordingStep final : public gc::ModelStep {
+ public:
+  RecordingStep(std::map<std::string, torch::nn::Module*> nets, std::vector<torch::Tensor> noise,
+                gc::BatchShard shard = {0, 1})
+      : nets_(std::move(nets)), noise_(std::move(noise)), shard_(shard) {}
+  gc::TrainingContext& context() override { throw std::logic_error("not in this test"); }
+  torch::data::Example<> next_batch() override { throw std::logic_error("not in this test"); }
+  torch::Tensor noise(int64_t n, c10::IntArrayRef dim) override {
+    REQUIRE(next_ < noise_.size());
+    REQUIRE(noise_[next_].size(0) == n);
+    REQUIRE(noise_[next_].size(1) == dim[0]);
+    return noise_[next_++];
+  }
+  void zero_grad(const std::string& name) override { nets_.at(name)->zero_grad(true); }
+  void update(const std::string& name) override {
+    std::vector<torch::Tensor> g;
+    for (auto& p : nets_.at(name)->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    grads[name] = g;
+  }
+  gc::BatchShard shard() const override { return shard_; }
+  std::map<std::string, std::vector<torch::Tensor>> grads;
+
+ private:
+  std::map<std::string, torch::nn::Module*> nets_;
+  std::vector<torch::Tensor> noise_;
+  gc::BatchShard shard_;
+  size_t next_ = 0;
+};
+
+std::vector<torch::Tensor> grads_of(const torch::Tensor& loss, torch::nn::Module& m) {
+  const auto params = m.parameters();
+  auto g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+  for (size_t i = 0; i < g.size(); ++i)
+    if (!g[i].defined()) g[i] = torch::zeros_like(params[i]);
+  return g;
+}
+
+double worst_relative(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  REQUIRE(a.size() == b.size());
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    num = std::max(num, (a[i] - b[i]).abs().max().item<double>());
+    den = std::max(den, b[i].abs().max().item<double>());
+  }
+  return num / den;
+}
+
+}  // namespace
+
 TEST_CASE("the U-Net, PatchGAN and SRResNet map the shapes they promise and name a bad one", "[models][translation]") {
   torch::manual_seed(0);
   UNetGenerator unet(UNetGeneratorOptions(1, 3).width(8).levels(2));
@@ -93,13 +147,26 @@ TEST_CASE("the U-Net, PatchGAN and SRResNet map the shapes they promise and name
 }
 
 TEST_CASE("the U-Net's skip connections carry the source's detail to the output", "[models][translation]") {
-  // A pixel of the source reaches the output pixel at the same place through the full-resolution
-  // skip: its gradient is non-zero there even in a U-Net of one level.
+  // With the deep path cut (the first stride-2 convolution's weights zeroed, so everything below
+  // it is constant in the input), the output still depends on the input: only through the
+  // full-resolution skip. Without that skip this gradient would be exactly zero.
   torch::manual_seed(1);
   UNetGenerator unet(UNetGeneratorOptions(1, 1).width(4).levels(1));
+  {
+    torch::NoGradGuard no_grad;
+    unet->named_parameters()["down.0.0.weight"].zero_();
+  }
   torch::Tensor x = torch::randn({1, 1, 8, 8}).requires_grad_(true);
   unet->forward(x).index({0, 0, 3, 5}).backward();
-  CHECK(x.grad().index({0, 0, 3, 5}).abs().item<float>() > 0);
+  CHECK(x.grad().abs().sum().item<float>() > 1e-4f);
+  // And the cut is real: with the skip's source (the stem) zeroed too, nothing reaches the input.
+  {
+    torch::NoGradGuard no_grad;
+    unet->named_parameters()["stem.weight"].zero_();
+  }
+  torch::Tensor y = torch::randn({1, 1, 8, 8}).requires_grad_(true);
+  unet->forward(y).index({0, 0, 3, 5}).backward();
+  CHECK(y.grad().abs().sum().item<float>() == 0.0f);
 }
 
 TEST_CASE("pix2pix's step: the discriminator's loss on pairs, then the generator's lambda L1 plus adversarial term", "[models][translation]") {
@@ -179,20 +246,32 @@ TEST_CASE("pix2pix and SR-GAN accept any gancraft loss with penalties", "[models
   torch::manual_seed(9);
   const torch::Tensor high = smooth_images(4, 16, 10);
   const torch::Tensor low = gc::data::downsample(high, 2);
-  auto loss = gc::with_penalty(gc::losses::Hinge{}, gc::penalties::R1{1.0});
-  std::vector<gc::StepReport> reports;
-  gc::ModelTrainer sr(SuperResolutionGAN<decltype(loss)>(
-                          SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4), loss),
-                      gc::TrainerOptions().batch_size(4).steps(2).seed(4).threads(1));
-  sr.add_hook(Record{&reports});
-  sr.fit(low, high);
-  REQUIRE(reports.size() == 2);
-  CHECK(std::isfinite(*reports[1].d_loss));
-  CHECK(reports[1].scalars.count("content") == 1);
-  gc::ModelTrainer rel(Pix2Pix<gc::losses::RelativisticAverage>(Pix2PixOptions(1, 1).generator_width(4).discriminator_width(4)),
-                       gc::TrainerOptions().batch_size(4).steps(2).seed(4).threads(1));
-  rel.fit(low, low);
-  CHECK(rel.step() == 2);
+  auto loss = gc::with_penalty(gc::losses::Hinge{}, gc::penalties::R1{2.0});
+  SuperResolutionGAN<decltype(loss)> model(
+      SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4), loss);
+  RecordingStep step({{"generator", model.generator.ptr().get()}, {"discriminator", model.discriminator.ptr().get()}}, {});
+  const gc::StepLosses out = model.train_step(step, {low, high});
+  // Hinge on every patch score, plus R1 (γ/2)·E‖∇ₓ mean-over-patches D(x)‖² on the reals.
+  auto& d = model.discriminator;
+  const torch::Tensor fake = model.generator->forward(low).detach();
+  const torch::Tensor hinge = torch::relu(1 - d->forward(high)).mean() + torch::relu(1 + d->forward(fake)).mean();
+  torch::Tensor x = high.clone().requires_grad_(true);
+  const torch::Tensor g = torch::autograd::grad({d->forward(x).flatten(1).mean(1).sum()}, {x})[0];
+  const torch::Tensor r1 = 0.5 * 2.0 * g.pow(2).flatten(1).sum(1).mean();
+  INFO("hinge " << hinge.item<double>() << ", R1 " << r1.item<double>());
+  CHECK(r1.item<double>() > 1e-6);
+  CHECK(out.d_loss.item<double>() == Approx((hinge + r1).item<double>()).epsilon(1e-5));
+  // The relativistic loss's generator term sees the real pairs' scores: it changes with the targets.
+  Pix2Pix<gc::losses::RelativisticAverage> rel(Pix2PixOptions(1, 1).generator_width(4).discriminator_width(4));
+  RecordingStep rel_step({{"generator", rel.generator.ptr().get()}, {"discriminator", rel.discriminator.ptr().get()}}, {});
+  const torch::Tensor src = gc::data::sobel_edges(high);
+  const gc::StepLosses r = rel.train_step(rel_step, {src, high});
+  const torch::Tensor out_img = rel.generator->forward(src).detach();
+  auto score = [&](const torch::Tensor& y) { return rel.discriminator->forward(torch::cat({src, y}, 1)).flatten(); };
+  const double want = gc::losses::RelativisticAverage{}.generator_loss(score(out_img), score(high)).item<double>();
+  const double if_other_reals = gc::losses::RelativisticAverage{}.generator_loss(score(out_img), score(-high)).item<double>();
+  CHECK(r.scalars.at("g_adversarial").item<double>() == Approx(want).epsilon(1e-5));
+  CHECK(std::abs(want - if_other_reals) > 1e-4);
 }
 
 TEST_CASE("SR-GAN's generator loss: pixel L1, content in the discriminator's features, adversarial term", "[models][translation]") {
@@ -331,57 +410,6 @@ TEST_CASE("translation_triples puts source, output and target side by side", "[i
   CHECK_THROWS_AS(gc::io::translation_triples(src, out, tgt.narrow(0, 0, 1)), gc::ShapeError);
 }
 
-namespace {
-
-/// A `ModelStep` of the test's own: hands out given noise in order and, at `update(name)`,
-/// records the network's gradients without changing its weights, so a step's gradients can be
-/// compared with autograd on losses written out in the test.
-class RecordingStep final : public gc::ModelStep {
- public:
-  RecordingStep(std::map<std::string, torch::nn::Module*> nets, std::vector<torch::Tensor> noise)
-      : nets_(std::move(nets)), noise_(std::move(noise)) {}
-  gc::TrainingContext& context() override { throw std::logic_error("not in this test"); }
-  torch::data::Example<> next_batch() override { throw std::logic_error("not in this test"); }
-  torch::Tensor noise(int64_t n, c10::IntArrayRef dim) override {
-    REQUIRE(next_ < noise_.size());
-    REQUIRE(noise_[next_].size(0) == n);
-    REQUIRE(noise_[next_].size(1) == dim[0]);
-    return noise_[next_++];
-  }
-  void zero_grad(const std::string& name) override { nets_.at(name)->zero_grad(true); }
-  void update(const std::string& name) override {
-    std::vector<torch::Tensor> g;
-    for (auto& p : nets_.at(name)->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
-    grads[name] = g;
-  }
-  gc::BatchShard shard() const override { return {0, 1}; }
-  std::map<std::string, std::vector<torch::Tensor>> grads;
-
- private:
-  std::map<std::string, torch::nn::Module*> nets_;
-  std::vector<torch::Tensor> noise_;
-  size_t next_ = 0;
-};
-
-std::vector<torch::Tensor> grads_of(const torch::Tensor& loss, torch::nn::Module& m) {
-  const auto params = m.parameters();
-  auto g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
-  for (size_t i = 0; i < g.size(); ++i)
-    if (!g[i].defined()) g[i] = torch::zeros_like(params[i]);
-  return g;
-}
-
-double worst_relative(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  REQUIRE(a.size() == b.size());
-  double num = 0, den = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    num = std::max(num, (a[i] - b[i]).abs().max().item<double>());
-    den = std::max(den, b[i].abs().max().item<double>());
-  }
-  return num / den;
-}
-
-}  // namespace
 
 TEST_CASE("VAE-GAN's step: D on reals against reconstructions and prior samples; the encoder gets KL and feature reconstruction, the decoder gamma times it plus the adversarial term", "[models][vae]") {
   torch::manual_seed(17);
@@ -411,6 +439,10 @@ TEST_CASE("VAE-GAN's step: D on reals against reconstructions and prior samples;
   CHECK(out.scalars.at("llike").item<double>() == Approx(llike.item<double>()).epsilon(1e-5));
   CHECK(out.g_loss.item<double>() == Approx((0.3 * llike + adv).item<double>()).epsilon(1e-5));
   CHECK(worst_relative(step.grads.at("discriminator"), grads_of(d_loss, *d)) < 1e-4);
+  // The encoder's and decoder's backward passes left D's gradients as its update saw them.
+  std::vector<torch::Tensor> d_grads_after;
+  for (auto& p : d->parameters()) d_grads_after.push_back(p.grad());
+  CHECK(identical(d_grads_after, step.grads.at("discriminator")));
   const double enc_err = worst_relative(step.grads.at("encoder"), grads_of(kl + llike, *model.encoder));
   const double enc_all = worst_relative(step.grads.at("encoder"), grads_of(kl + llike + adv, *model.encoder));
   INFO("encoder: " << enc_err << " from the gradient of KL + L_llike, " << enc_all << " from that with the adversarial term");
@@ -541,6 +573,8 @@ TEST_CASE("CycleGAN's step: adversarial, cycle and identity terms of both genera
   CHECK(model.pool_a->size() == 4);
   CHECK(model.pool_b->size() == 4);
   CHECK_THROWS_WITH(model.train_step(step, {a, torch::Tensor()}), ContainsText("CycleGAN"));
+  RecordingStep rank0_of_2({}, {}, gc::BatchShard{0, 2});
+  CHECK_THROWS_WITH(model.train_step(rank0_of_2, {a, b}), ContainsText("data-parallel"));
 }
 
 TEST_CASE("CycleGAN stopped after its image pools are full and resumed equals the uninterrupted run, bit for bit", "[models][cyclegan][checkpoint]") {

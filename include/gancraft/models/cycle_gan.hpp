@@ -52,7 +52,10 @@ struct CycleGANOptions {
 /// Each step updates both generators on
 /// adv(D_B(G(a))) + adv(D_A(F(b))) + λ(|F(G(a)) − a| + |G(F(b)) − b|) + λ·identity(|G(b) − b| + |F(a) − a|),
 /// then each discriminator on its real images against the pool's answer to the new fakes, its
-/// loss halved as in the paper. `translate` is G (A → B); `translate_ba` is F.
+/// loss halved as in the paper. `translate` is G (A → B); `translate_ba` is F. With
+/// `losses::LeastSquares`, which halves both of its terms (Mao et al.'s form), the adversarial
+/// term is half the paper's squared error, so λ = 10 weighs the cycle twice as heavily against
+/// it as in the paper. One process only: `DataParallel` is refused (the pools are per process).
 /// @tparam L the adversarial `Loss` (the paper's least squares by default)
 template <Loss L = losses::LeastSquares>
 class CycleGAN {
@@ -99,6 +102,12 @@ class CycleGAN {
                    ShapeError, "CycleGAN: expected images of domain A and B (fit(a, b)), both [N, ",
                    c10::IntArrayRef(options_.image_shape()), "], got ", a.sizes(), " and ",
                    b.defined() ? b.sizes() : c10::IntArrayRef{});
+    // Each process's pool would hold only its own rows' fakes (and DataParallel averages
+    // floating-point buffers), so 2 ranks could not equal 1 process: refused until the pools
+    // gather the whole batch.
+    GANCRAFT_CHECK(step.shard().count == 1, OptionError,
+                   "CycleGAN: data-parallel training is not supported (its image pools are per process); "
+                   "train it on one process");
     using gancraft::detail::ScoreFn;
     const ScoreFn da = [this](const torch::Tensor& x) { return discriminator_a->forward(x); };
     const ScoreFn db = [this](const torch::Tensor& x) { return discriminator_b->forward(x); };

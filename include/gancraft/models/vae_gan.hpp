@@ -54,7 +54,9 @@ struct VAEGANOptions {
 
 /// VAE-GAN: networks "encoder" (`ConvEncoder`), "generator" (the decoder, `DCGANGenerator`)
 /// and "discriminator" (`PatchDiscriminator`; its `features` are the learned similarity
-/// metric). Each step, as Larsen et al. Algorithm 1, on real images x:
+/// metric). Each step, on real images x, with the losses of Larsen et al. Algorithm 1 (which
+/// computes all three gradients from one forward pass; here, as in alternating GAN training, the
+/// discriminator is updated first and the encoder and decoder are judged by the updated one):
 ///  - z ~ q(z | x) by the reparameterisation z = μ + σ·ε; x̃ = Dec(z); x_p = Dec(z_p), z_p ~ N(0, I);
 ///  - L_prior = KL(q(z | x) ‖ N(0, I)); L_llike = Σ(Dis_l(x) − Dis_l(x̃))² / (2σ²);
 ///  - the discriminator minimises the adversarial loss of x against both x̃ and x_p (D sees
