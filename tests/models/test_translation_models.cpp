@@ -411,7 +411,7 @@ TEST_CASE("translation_triples puts source, output and target side by side", "[i
 }
 
 
-TEST_CASE("VAE-GAN's step: D on reals against reconstructions and prior samples; the encoder gets KL and feature reconstruction, the decoder gamma times it plus the adversarial term", "[models][vae]") {
+TEST_CASE("VAE-GAN's step: D on reals against reconstructions and prior samples, the encoder gets KL and feature reconstruction, the decoder gamma times it plus the adversarial term", "[models][vae]") {
   torch::manual_seed(17);
   const int64_t n = 6, k = 5;
   const torch::Tensor x = smooth_images(n, 28, 18);
@@ -452,7 +452,7 @@ TEST_CASE("VAE-GAN's step: D on reals against reconstructions and prior samples;
   CHECK(enc_all > 100 * enc_err);
 }
 
-TEST_CASE("the plain VAE: pixel reconstruction plus KL, no discriminator; it learns to reconstruct", "[models][vae]") {
+TEST_CASE("the plain VAE: pixel reconstruction plus KL, no discriminator, and it learns to reconstruct", "[models][vae]") {
   torch::manual_seed(19);
   const int64_t n = 4, k = 3;
   const torch::Tensor x = smooth_images(n, 28, 20);
