@@ -7,6 +7,7 @@
 #include "../support/catch.hpp"
 
 #include "../support/test_support.hpp"
+#include "../training/fixtures.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,19 +23,9 @@ using namespace gancraft::models;
 
 namespace {
 
-std::vector<torch::Tensor> params_of(torch::nn::Module& m) {
-  std::vector<torch::Tensor> out;
-  for (auto& p : m.parameters()) out.push_back(p.detach().clone());
-  for (auto& b : m.buffers()) out.push_back(b.detach().clone());
-  return out;
-}
-
-bool identical(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (!torch::equal(a[i], b[i])) return false;
-  return true;
-}
+using fixtures::identical;
+/// Parameters, then buffers (tests/training/fixtures.hpp).
+const auto params_of = fixtures::state_of;
 
 /// Copies `from`'s parameters and buffers into `to` (same architecture).
 void copy_weights(torch::nn::Module& from, torch::nn::Module& to) {
