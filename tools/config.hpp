@@ -30,7 +30,7 @@ struct ConfigKey {
 /// Every key the tool understands, in documentation order.
 inline const std::vector<ConfigKey>& config_schema() {
   static const std::vector<ConfigKey> keys = {
-      {"model.kind", "string", "dcgan", {"dcgan", "mlp"}, "Generator/discriminator pair: DCGAN (images) or MLP (vectors or images)."},
+      {"model.kind", "string", "dcgan", {"dcgan", "mlp", "pix2pix", "super_resolution", "cycle_gan", "vae_gan"}, "Generator/discriminator pair: DCGAN (images) or MLP (vectors or images); or a model of docs/translation.md: pix2pix, SRGAN-style super-resolution, CycleGAN, VAE-GAN."},
       {"model.latent_dim", "integer", 100, {}, "Width of the latent noise z ~ N(0, I).", 1},
       {"model.image_size", "integer", 28, {}, "DCGAN: image side, 28, 32 or 64.", 1},
       {"model.channels", "integer", 1, {}, "DCGAN: image channels (1 gray, 3 RGB).", 1},
@@ -38,12 +38,30 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"model.d_batch_norm", "boolean", true, {}, "DCGAN: BatchNorm in the discriminator (turn off for gradient penalties)."},
       {"model.hidden", "integer", 128, {}, "MLP: width of each hidden layer.", 1},
       {"model.layers", "integer", 2, {}, "MLP: number of hidden layers.", 0},
+      {"model.g_width", "integer", nullptr, {}, "pix2pix, super_resolution, cycle_gan, vae_gan: width of the generator (U-Net, SRResNet, ResNet translator; the VAE-GAN's encoder and decoder); null: the model's default (32; cycle_gan 16).", 1},
+      {"model.d_width", "integer", nullptr, {}, "pix2pix, super_resolution, cycle_gan, vae_gan: width of the PatchGAN discriminator; null: 32.", 1},
+      {"model.levels", "integer", nullptr, {}, "pix2pix: levels of the U-Net and the PatchGAN; super_resolution: levels of the PatchGAN; null: 2.", 1},
+      {"model.blocks", "integer", nullptr, {}, "super_resolution, cycle_gan: residual blocks of the generator; null: 4 and 3.", 1},
+      {"model.scale", "integer", 2, {}, "super_resolution: upscaling factor (a power of 2); the low-resolution side is model.image_size / scale.", 2},
+      {"model.adversarial", "boolean", true, {}, "pix2pix, super_resolution, vae_gan: false trains the non-adversarial baseline (L1 alone; plain VAE) with no discriminator."},
+      {"model.adversarial_weight", "number", nullptr, {}, "pix2pix, super_resolution: weight of the adversarial term; null: 1 and 0.01.", 0},
+      {"model.l1_weight", "number", nullptr, {}, "pix2pix: λ of the L1 term (null: 100); super_resolution: weight of the pixel L1 (null: 1).", 0},
+      {"model.content_weight", "number", nullptr, {}, "super_resolution: weight of the content loss in D's feature space; null: 1.", 0},
+      {"model.cycle_weight", "number", nullptr, {}, "cycle_gan: λ of each cycle L1; null: 10.", 0},
+      {"model.identity_weight", "number", nullptr, {}, "cycle_gan: identity weight, relative to λ; null: 0.5.", 0},
+      {"model.pool_size", "integer", nullptr, {}, "cycle_gan: images in each pool of past fakes (0: none); null: 50.", 0},
+      {"model.gamma", "number", nullptr, {}, "vae_gan: γ, weight of the feature-space reconstruction in the decoder's loss; null: 1.", 0},
+      {"model.sigma", "number", nullptr, {}, "vae_gan: σ of the reconstruction likelihood; null: 1.", 0},
+      {"model.kl_weight", "number", nullptr, {}, "vae_gan: weight of the KL term; null: 1.", 0},
       {"loss.kind", "string", "non_saturating", {"minimax", "non_saturating", "least_squares", "wasserstein", "hinge", "relativistic_average"}, "Adversarial loss (docs/losses.md)."},
       {"loss.penalty", "string", "none", {"none", "gradient_penalty", "r1", "r2"}, "Discriminator penalty added to every discriminator step."},
       {"loss.penalty_weight", "number", 10.0, {}, "λ of the gradient penalty, γ of R1/R2.", 0},
       {"loss.weight_clip", "number", 0.0, {}, "If > 0, clamp discriminator weights to [-c, c] after each update (original WGAN).", 0},
-      {"data.kind", "string", "fashion_mnist", {"fashion_mnist", "mnist", "cifar10", "ring", "grid"}, "Training data: an image data set, or a 2-D Gaussian mixture."},
-      {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST) or of cifar-10-batches-bin."},
+      {"data.kind", "string", "fashion_mnist", {"fashion_mnist", "mnist", "cifar10", "ring", "grid", "fashion_mnist_edges", "fashion_mnist_low_res", "fashion_mnist_unpaired_edges", "paired_folders", "unpaired_folders"}, "Training data: an image data set, a 2-D Gaussian mixture, or a translation task (docs/translation.md): edge map → garment, low → high resolution, edge maps ↔ garments unpaired (from Fashion-MNIST), or folders of images."},
+      {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST and its tasks) or of cifar-10-batches-bin."},
+      {"data.a", "string", nullptr, {}, "paired_folders, unpaired_folders: the folder of domain A (the sources)."},
+      {"data.b", "string", nullptr, {}, "paired_folders, unpaired_folders: the folder of domain B (the targets); paired files share their names."},
+      {"data.source_channels", "integer", nullptr, {}, "paired_folders: channels A is read with (1 or 3); null: model.channels.", 1},
       {"data.samples", "integer", 100000, {}, "Mixtures: size of the fixed training set.", 1},
       {"data.seed", "integer", 0, {}, "Mixtures: seed of the training set.", 0},
       {"trainer.batch_size", "integer", 64, {}, "Real samples per discriminator step; also the generator's batch.", 1},
@@ -148,6 +166,7 @@ inline void check_tree(const json& node, const std::string& prefix, const std::s
   for (const auto& [name, value] : node.items()) {
     const std::string path = prefix.empty() ? name : prefix + "." + name;
     if (const ConfigKey* key = find_key(path)) {
+      if (value.is_null() && key->default_value.is_null()) continue;  // an optional key left unset
       GANCRAFT_CHECK(has_type(value, key->type), OptionError, source, ": ", path, ": expected ",
                      key->type, ", got ", shown(value));
       GANCRAFT_CHECK(key->minimum.is_null() || value.get<double>() >= key->minimum.get<double>(),

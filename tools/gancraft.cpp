@@ -3,6 +3,7 @@
 //   gancraft train --config FILE [--set key=value ...] [--out DIR] [--resume]
 //   gancraft sample --run DIR [--checkpoint STEP] --n N --out FILE.png|FILE.csv [--seed S]
 //                   [--truncation T] [--interpolate K]
+//   gancraft translate --run DIR [--checkpoint STEP] --in FOLDER --out FOLDER [--direction ab|ba]
 //   gancraft report DIR
 //   gancraft info
 //   gancraft config-doc            (prints docs/config.md)
@@ -10,7 +11,10 @@
 //   gancraft launch --nproc N [...] -- COMMAND   (data-parallel ranks; docs/distributed.md)
 #include "config.hpp"
 #include "experiment.hpp"
+#include "job.hpp"
 #include "launch.hpp"
+#include "model_kinds.hpp"
+#include "run_hooks.hpp"
 #if __has_include("report.hpp")
 #include "report.hpp"
 #define GANCRAFT_TOOL_HAS_REPORT 1
@@ -19,10 +23,6 @@
 #include <gancraft/detail/threads.hpp>
 #include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
-#ifdef GANCRAFT_HAS_DISTRIBUTED  // linked with gancraft::distributed
-#include <gancraft/distributed/data_parallel.hpp>
-#include <gancraft/distributed/rank_zero_only.hpp>
-#endif
 
 #include <torch/version.h>
 
@@ -46,6 +46,8 @@ constexpr const char* kUsage =
     "  train --config FILE [--set key=value ...] [--out DIR] [--resume]\n"
     "  sample --run DIR [--checkpoint STEP] --n N --out FILE.png|FILE.csv [--seed S]\n"
     "         [--truncation T] [--interpolate K]\n"
+    "  translate --run DIR [--checkpoint STEP] --in FOLDER --out FOLDER [--direction ab|ba]\n"
+    "         (a translation model's outputs for a folder of images; see docs/translation.md)\n"
     "  report DIR\n"
     "  info\n"
     "  config-doc\n"
@@ -135,68 +137,9 @@ void write_report_if_available(const fs::path& dir) {
 #endif
 }
 
-/// The processes `train` runs on: one, or the ranks `gancraft launch` (or torchrun) started,
-/// in which case training is data-parallel and only rank 0 (the writer) writes the run.
-struct Job {
-#ifdef GANCRAFT_HAS_DISTRIBUTED
-  gc::distributed::ProcessGroup group;
-  bool writer() const { return group.is_rank_zero(); }
-  auto policy() const { return gc::distributed::DataParallel(group); }
-  template <class H>
-  auto on_writer(H hook) const { return gc::distributed::RankZeroOnly(std::move(hook), group); }
-#else
-  bool writer() const { return true; }
-  gc::AlternatingPolicy policy() const { return {}; }
-  template <class H>
-  H on_writer(H hook) const { return hook; }
-#endif
-};
-
-Job join_job() {
-#ifdef GANCRAFT_HAS_DISTRIBUTED
-  return {gc::distributed::init_process_group(gc::distributed::ProcessGroupOptions::from_environment())};
-#else
-  const char* world = std::getenv("WORLD_SIZE");
-  GANCRAFT_CHECK(world == nullptr || std::string(world) == "1", OptionError,
-                 "WORLD_SIZE is ", world, " but this gancraft was built without distributed training "
-                 "(GANCRAFT_DISTRIBUTED=OFF)");
-  return {};
-#endif
-}
-
-/// The FD-FMNIST classifier: --classifier, else $GANCRAFT_FD_FMNIST, else next to an installed
-/// tool (../share/gancraft/fd_fmnist.pt), else the source tree's tools/data/fd_fmnist.pt.
-fs::path fd_fmnist_weights(const std::string& given = "") {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("GANCRAFT_FD_FMNIST")) return env;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && fs::exists(exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt"))
-    return exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt";
-  return GANCRAFT_FD_FMNIST_SOURCE;
-}
-
-/// hooks.eval_every: FD-FMNIST of `eval_samples` generated images against the Fashion-MNIST
-/// test set, logged to eval.jsonl, the best kept in best/.
-gc::hooks::Evaluate make_evaluate(const json& config, const fs::path& out) {
-  GANCRAFT_CHECK(config["data"]["kind"] == "fashion_mnist", OptionError,
-                 "hooks.eval_every: FD-FMNIST evaluation needs data.kind fashion_mnist, got \"",
-                 config["data"]["kind"].get<std::string>(), "\"");
-  const auto& h = config["hooks"];
-  const auto features = gc::metrics::fd_fmnist_extractor(gc::metrics::load_fd_fmnist_classifier(fd_fmnist_weights()));
-  const gc::data::FashionMNIST test(config["data"]["path"].get<std::string>(), gc::data::Split::Test);
-  auto options = gc::hooks::EvaluateOptions()
-                     .every(h["eval_every"].get<int64_t>())
-                     .samples(h["eval_samples"].get<int64_t>())
-                     .batch_size(500);
-  if (h["eval_best"].get<bool>()) options.best_checkpoint(out / "best");
-  return gc::hooks::Evaluate(out / "eval.jsonl", features, gc::metrics::extract_features(features, test.images(), 500),
-                             options);
-}
-
 int cmd_train(int argc, char** argv) {
   Options o(argc, argv, 2, {"config", "set", "out"}, {"resume"});
-  const Job job = join_job();
+  const gt::Job job = gt::join_job();
   const bool resume = o.flag("resume");
   json raw = json::object();
   std::string source = "(defaults)";
@@ -223,11 +166,17 @@ int cmd_train(int argc, char** argv) {
     gt::apply_override(raw, s);
   }
   const json config = gt::resolve_config(raw, source);
+  gt::check_model_config(config);
 
   const bool has_run = fs::exists(out / "checkpoints") || fs::exists(out / "metrics.jsonl");
   GANCRAFT_CHECK(resume || !has_run || !job.writer(), OptionError, out.string(),
                  " already holds a run; pass --resume to continue it, or choose another --out");
 
+  if (gt::is_model_kind(config)) {  // pix2pix, super-resolution, CycleGAN, VAE-GAN
+    const int rc = gt::train_model(config, out, resume, job);
+    if (job.writer()) write_report_if_available(out);
+    return rc;
+  }
   // Everything that can fail on bad input happens before the run directory is touched.
   torch::Tensor real = gt::load_data(config);
   torch::manual_seed(config["trainer"]["seed"].get<uint64_t>());
@@ -248,26 +197,9 @@ int cmd_train(int argc, char** argv) {
                    " generator makes samples of shape ", produced, " but ", config["data"]["kind"].get<std::string>(),
                    " samples have shape ", real.sizes().slice(1), " (check model.image_size and model.channels)");
 
-    const auto& h = config["hooks"];
-    if (h["progress"].get<bool>()) trainer.add_hook(job.on_writer(gc::hooks::ProgressBar()));
     if (config["loss"]["weight_clip"].get<double>() > 0)
       trainer.add_hook(gc::WeightClip(config["loss"]["weight_clip"].get<double>()));
-    trainer.add_hook(job.on_writer(gc::hooks::JsonlLogger(out / "metrics.jsonl", h["log_every"].get<int64_t>())));
-    const std::string guard = h["divergence_guard"];
-    if (guard != "off")
-      trainer.add_hook(gc::hooks::DivergenceGuard(
-          gc::hooks::DivergenceGuardOptions()
-              .interval(h["guard_every"].get<int64_t>())
-              .policy(guard == "stop" ? gc::hooks::DivergencePolicy::Stop : gc::hooks::DivergencePolicy::Rollback)
-              .checkpoint_root(ckpts)));
-    if (image_model(config) && h["sample_every"].get<int64_t>() > 0)
-      trainer.add_hook(job.on_writer(gc::hooks::SampleGrid(out / "samples", gc::hooks::SampleGridOptions()
-                                                                  .every(h["sample_every"].get<int64_t>())
-                                                                  .count(h["sample_count"].get<int64_t>()))));
-    if (h["eval_every"].get<int64_t>() > 0) trainer.add_hook(job.on_writer(make_evaluate(config, out)));
-    trainer.add_hook(job.on_writer(gc::hooks::Checkpointer(ckpts, gc::hooks::CheckpointerOptions()
-                                                        .every(h["checkpoint_every"].get<int64_t>())
-                                                        .keep_last(h["keep_last"].get<int64_t>()))));
+    gt::add_run_hooks(trainer, config, out, job, {}, image_model(config));
     // Hooks validated their options above; only now is the run directory written.
     if (job.writer()) {
       fs::create_directories(out);
@@ -298,14 +230,13 @@ torch::Tensor slerp(const torch::Tensor& a, const torch::Tensor& b, double t) {
   return (std::sin((1 - t) * omega) * a + std::sin(t * omega) * b) / std::sin(omega);
 }
 
-/// The generator of run directory `run` at `--checkpoint STEP` (default: the latest), in eval
-/// mode; `config` receives the run's resolved configuration, `used` the checkpoint loaded.
-gt::RuntimeNet load_run_generator(const fs::path& run, const Options& o, json& config,
-                                  fs::path* used = nullptr) {
+/// The checkpoint of run directory `run` that `--checkpoint STEP` names, or the run's
+/// checkpoint root (whose newest valid checkpoint is used); `config` receives the run's
+/// resolved configuration.
+fs::path run_checkpoint(const fs::path& run, const Options& o, json& config) {
   GANCRAFT_CHECK(fs::exists(run / "config.json") && fs::is_directory(run / "checkpoints"), OptionError, run.string(),
                  " is not a gancraft run directory (it needs config.json and checkpoints/)");
   config = gt::resolve_config(gt::read_config_file(run / "config.json"), (run / "config.json").string());
-  gt::RuntimeNet generator = gt::make_generator(config);
   fs::path from = run / "checkpoints";
   if (o.values.count("checkpoint")) {
     from /= gc::detail::step_dir_name(integer(o.get("checkpoint"), "--checkpoint"));
@@ -316,10 +247,24 @@ gt::RuntimeNet load_run_generator(const fs::path& run, const Options& o, json& c
                                             have.empty() ? std::string(" none") : have));
     }
   }
-  const fs::path loaded = gc::load_generator(generator, from);
-  if (used) *used = loaded;
+  return from;
+}
+
+/// Samples of run directory `run` (at `--checkpoint STEP`, default the latest) for latents
+/// `z`, without a graph; `used` receives the checkpoint loaded.
+torch::Tensor run_samples(const fs::path& run, const Options& o, const torch::Tensor& z, const json& config,
+                          fs::path* used) {
+  json ignored;
+  const fs::path from = run_checkpoint(run, o, ignored);
+  if (gt::is_model_kind(config)) return gt::model_generate(config, from, z, used);
+  gt::RuntimeNet generator = gt::make_generator(config);
+  *used = gc::load_generator(generator, from);
   generator->eval();
-  return generator;
+  c10::InferenceMode guard;
+  std::vector<torch::Tensor> parts;
+  for (int64_t s = 0; s < z.size(0); s += 500)
+    parts.push_back(generator->forward(z.narrow(0, s, std::min<int64_t>(500, z.size(0) - s))));
+  return torch::cat(parts);
 }
 
 int cmd_sample(int argc, char** argv) {
@@ -332,7 +277,10 @@ int cmd_sample(int argc, char** argv) {
   GANCRAFT_CHECK(ext == ".png" || ext == ".csv", OptionError, "--out must end in .png or .csv, got ", out.string());
   json config;
   fs::path used;
-  gt::RuntimeNet generator = load_run_generator(run, o, config, &used);
+  (void)run_checkpoint(run, o, config);
+  GANCRAFT_CHECK(!gt::is_model_kind(config) || config["model"]["kind"] == "vae_gan", OptionError,
+                 "this run's model (", config["model"]["kind"].get<std::string>(),
+                 ") translates images and does not sample from noise: use gancraft translate");
   GANCRAFT_CHECK(ext == ".csv" || image_model(config), OptionError,
                  "this run generates vectors, not images: use --out FILE.csv");
 
@@ -366,11 +314,7 @@ int cmd_sample(int argc, char** argv) {
     z = truncate(torch::randn({n, latent}, gen), gen);
   }
 
-  torch::Tensor x;
-  {
-    torch::NoGradGuard no_grad;
-    x = generator->forward(z);
-  }
+  const torch::Tensor x = run_samples(run, o, z, config, &used);
   if (ext == ".png") {
     gc::io::save_grid(out, x, nrow);
   } else {
@@ -388,9 +332,39 @@ int cmd_sample(int argc, char** argv) {
   return 0;
 }
 
+/// `gancraft translate`: a trained translator (or the VAE-GAN's reconstruction) applied to
+/// every image of a folder, written as PNGs under the same relative names.
+int cmd_translate(int argc, char** argv) {
+  Options o(argc, argv, 2, {"run", "checkpoint", "in", "out", "direction"}, {});
+  const fs::path run = o.need("run"), in = o.need("in"), out = o.need("out");
+  const std::string direction = o.get("direction", "ab");
+  GANCRAFT_CHECK(direction == "ab" || direction == "ba", OptionError, "--direction must be ab or ba, got '", direction, "'");
+  json config;
+  const fs::path from = run_checkpoint(run, o, config);
+  GANCRAFT_CHECK(gt::is_model_kind(config), OptionError, "this run's model (", config["model"]["kind"].get<std::string>(),
+                 ") generates from noise and translates nothing: use gancraft sample");
+  GANCRAFT_CHECK(!fs::exists(out) || (fs::is_directory(out) && fs::is_empty(out)), OptionError, "--out ", out.string(),
+                 " already exists and is not an empty folder; choose another (nothing is overwritten)");
+  const auto [side, channels] = gt::source_format(config, direction == "ba");
+  gc::data::ImageFolder images(in, gc::data::ImageFolderOptions().image_size(side).channels(channels));
+  std::vector<torch::Tensor> sources;
+  for (size_t i = 0; i < *images.size(); ++i) sources.push_back(images.get(i).data);
+  fs::path used;
+  const torch::Tensor outputs = gt::model_translate(config, from, torch::stack(sources), direction == "ba", &used);
+  for (size_t i = 0; i < images.paths().size(); ++i) {
+    const fs::path target = out / images.paths()[i].lexically_relative(in).replace_extension(".png");
+    fs::create_directories(target.parent_path());
+    gc::io::write_png(target, gc::io::to_uint8_image(outputs[static_cast<int64_t>(i)]));
+  }
+  std::cout << "translated " << images.paths().size() << " images of " << in.string() << " (" << side << "×" << side
+            << ", " << channels << " channel" << (channels > 1 ? "s" : "") << ") with " << used.string() << " into "
+            << out.string() << "\n";
+  return 0;
+}
+
 /// FD-FMNIST of a run's generator (or of the test set, the floor) against a Fashion-MNIST split.
 json eval_fd_fmnist(const Options& o) {
-  auto classifier = gc::metrics::load_fd_fmnist_classifier(fd_fmnist_weights(o.get("classifier")));
+  auto classifier = gc::metrics::load_fd_fmnist_classifier(gt::fd_fmnist_weights(o.get("classifier")));
   const auto features = gc::metrics::fd_fmnist_extractor(classifier);
   const fs::path data = o.get("data", "/usr/share/datasets/fashion-mnist");
   const std::string against = o.get("against", "train");
@@ -408,16 +382,19 @@ json eval_fd_fmnist(const Options& o) {
     out["images"] = split;
   } else {
     json config;
-    gt::RuntimeNet generator = load_run_generator(o.get("run"), o, config);
+    const fs::path from = run_checkpoint(o.get("run"), o, config);
     const int64_t n = integer(o.get("n", "10000"), "--n");
     GANCRAFT_CHECK(n > gc::models::FashionMnistClassifierImpl::feature_dim, OptionError,
                    "--n must exceed the feature size 128, got ", n);
-    at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
-    const torch::Tensor z = torch::randn({n, config["model"]["latent_dim"].get<int64_t>()}, gen);
-    std::vector<torch::Tensor> parts;
-    c10::InferenceMode guard;
-    for (int64_t s = 0; s < n; s += 500) parts.push_back(generator->forward(z.narrow(0, s, std::min<int64_t>(500, n - s))));
-    images = torch::cat(parts);
+    if (gt::is_model_kind(config) && config["model"]["kind"] != "vae_gan") {
+      // A translation model: its outputs for the first n test sources of its task.
+      images = gt::model_translate(config, from, gt::task_test_sources(config, n), /*reverse=*/false);
+    } else {
+      at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
+      const torch::Tensor z = torch::randn({n, config["model"]["latent_dim"].get<int64_t>()}, gen);
+      fs::path used;
+      images = run_samples(o.get("run"), o, z, config, &used);
+    }
     out["run"] = o.get("run");
     if (o.values.count("checkpoint")) out["checkpoint"] = integer(o.get("checkpoint"), "--checkpoint");
   }
@@ -507,6 +484,7 @@ int main(int argc, char** argv) try {
   const std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "train") return cmd_train(argc, argv);
   if (cmd == "sample") return cmd_sample(argc, argv);
+  if (cmd == "translate") return cmd_translate(argc, argv);
   if (cmd == "info") return cmd_info();
   if (cmd == "launch") return gt::cmd_launch(argc, argv);
   if (cmd == "config-doc") {

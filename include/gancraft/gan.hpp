@@ -93,6 +93,7 @@
 #include <gancraft/data/image_transforms.hpp>
 #include <gancraft/data/mnist.hpp>
 #include <gancraft/data/paired_image_folder.hpp>
+#include <gancraft/data/unpaired_image_folder.hpp>
 #include <gancraft/data/translation_tasks.hpp>
 #include <gancraft/io/checkpoint.hpp>
 #include <gancraft/io/csv_matrix.hpp>

@@ -74,6 +74,13 @@ class TrainingContext {
     (void)labels;
     throw OptionError("generate: labels were given but the generator is not conditional");
   }
+  /// The model's translating view: outputs for a batch of sources `[N, ...]`, on the CPU,
+  /// without a graph and without changing any training state. `SampleGrid` and `Evaluate` use
+  /// it when given sources. `OptionError` for a model that does not translate (the default).
+  virtual torch::Tensor translate(const torch::Tensor& source) {
+    (void)source;
+    throw OptionError("translate: this model has no translating view (a Model with translate(x))");
+  }
   virtual const TrainerOptions& options() const = 0;  ///< the trainer's options
   virtual int64_t step() const = 0;                    ///< generator updates done
   virtual int64_t epoch() const = 0;                   ///< completed passes over the data

@@ -75,6 +75,10 @@ struct EvaluateOptions {
   TORCH_ARG(std::string, best_by) = "fd";
   /// Also evaluate when training ends, if that step was not evaluated.
   TORCH_ARG(bool, at_end) = true;
+  /// A translating model: when set, the images scored are the translations of these sources
+  /// `[N, ...]` (`TrainingContext::translate`, in batches of `batch_size`) instead of generated
+  /// samples, and `samples` becomes N.
+  TORCH_ARG(torch::Tensor, sources) = {};
 };
 
 /// One evaluation: the step and each value by name ("fd", "precision", …).
@@ -84,7 +88,8 @@ struct Evaluation {
 };
 
 /// Scores the generator every `every` steps: draws `samples` images from a fixed latent set
-/// (through `TrainingContext::generate`, so training is not disturbed), featurises them with
+/// (through `TrainingContext::generate`, so training is not disturbed; a translating model's
+/// translations of `EvaluateOptions::sources` instead), featurises them with
 /// `features`, compares with the real features, appends `{"step": S, "fd": …, …}` to a JSON
 /// Lines log, and optionally keeps the best checkpoint.
 ///
@@ -105,6 +110,11 @@ class Evaluate {
   Evaluate(std::filesystem::path log, metrics::FeatureExtractor features, torch::Tensor real_features,
            EvaluateOptions options = {})
       : log_(std::move(log)), features_(std::move(features)), options_(std::move(options)) {
+    if (const auto& src = options_.sources(); src.defined()) {
+      GANCRAFT_CHECK(src.dim() >= 1 && src.size(0) > 0, ShapeError,
+                     "Evaluate: sources must hold at least one sample, got shape ", src.sizes());
+      options_.samples(src.size(0));
+    }
     const auto& o = options_;
     GANCRAFT_CHECK(features_ != nullptr, OptionError, "Evaluate: no feature extractor");
     GANCRAFT_CHECK(o.every() > 0 && o.samples() > 1 && o.batch_size() > 0, OptionError,
@@ -172,7 +182,8 @@ class Evaluate {
   /// Draws the fixed latents; starts the log (rewound on a resume) and recovers the best value.
   void on_train_begin(TrainingContext& ctx) {
     at::Generator gen = make_generator(options_.seed());
-    latents_ = torch::randn({options_.samples(), ctx.options().latent_dim()}, gen);
+    if (!options_.sources().defined())
+      latents_ = torch::randn({options_.samples(), ctx.options().latent_dim()}, gen);
     if (log_.has_parent_path()) std::filesystem::create_directories(log_.parent_path());
     best_.reset();
     last_logged_ = -1;
@@ -203,12 +214,16 @@ class Evaluate {
     std::vector<torch::Tensor> feature_parts, logit_parts;
     for (int64_t start = 0; start < options_.samples(); start += options_.batch_size()) {
       const int64_t n = std::min(options_.batch_size(), options_.samples() - start);
-      const torch::Tensor z = latents_.narrow(0, start, n).to(ctx.options().device());
-      // A conditional GAN: balanced labels over the whole sample set, i % num_classes.
-      const int64_t classes = ctx.options().num_classes();
-      const torch::Tensor images =
-          classes > 0 ? ctx.generate(z, torch::arange(start, start + n, torch::kLong).remainder(classes))
-                      : ctx.generate(z);
+      torch::Tensor images;
+      if (const auto& src = options_.sources(); src.defined()) {
+        images = ctx.translate(src.narrow(0, start, n));
+      } else {
+        const torch::Tensor z = latents_.narrow(0, start, n).to(ctx.options().device());
+        // A conditional GAN: balanced labels over the whole sample set, i % num_classes.
+        const int64_t classes = ctx.options().num_classes();
+        images = classes > 0 ? ctx.generate(z, torch::arange(start, start + n, torch::kLong).remainder(classes))
+                             : ctx.generate(z);
+      }
       feature_parts.push_back(metrics::extract_features(features_, images, n));
       if (wants(Metric::InceptionScore))
         logit_parts.push_back(metrics::extract_features(options_.logits(), images, n));

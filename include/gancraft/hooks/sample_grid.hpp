@@ -31,6 +31,14 @@ struct SampleGridOptions {
   TORCH_ARG(uint64_t, seed) = 1234;
   /// Also write a grid at step 0 (before training) and when training ends.
   TORCH_ARG(bool, at_begin_and_end) = true;
+  /// A translating model's grid: when set, each grid shows these sources `[N, C, h, w]`, their
+  /// translations (`TrainingContext::translate`) and `targets`, side by side (source | output
+  /// | target, `io::translation_triples`); `count` and `seed` are then unused, and `nrow`
+  /// counts triples.
+  TORCH_ARG(torch::Tensor, sources) = {};
+  /// The targets shown beside `sources` (their ground truth, or for unpaired data any image
+  /// of the output's shape); without them the grid is source | output.
+  TORCH_ARG(torch::Tensor, targets) = {};
 };
 
 /// Writes `dir/step-NNNNNN.png`: a grid of the generator's images for one fixed latent batch,
@@ -38,6 +46,12 @@ struct SampleGridOptions {
 /// `TrainingContext::generate`, so drawing a grid never changes training. For a conditional GAN
 /// (`TrainerOptions::num_classes` > 0) each row holds one class: row r shows class
 /// r % num_classes (10 classes: `count(100).nrow(10)` gives a 10 × 10 grid, one class per row).
+/// For a translating model, `SampleGridOptions::sources` (and `targets`) make each grid a set
+/// of source | output | target triples:
+/// @code
+/// trainer.add_hook(gc::hooks::SampleGrid("run/samples", gc::hooks::SampleGridOptions()
+///     .sources(test.source.narrow(0, 0, 16)).targets(test.target.narrow(0, 0, 16)).nrow(4)));
+/// @endcode
 class SampleGrid {
  public:
   /// Writes grids into `dir`; `OptionError` unless `every`, `count` and `nrow` are > 0.
@@ -48,6 +62,15 @@ class SampleGrid {
     GANCRAFT_CHECK(options_.count() > 0 && options_.nrow() > 0, OptionError,
                    "SampleGrid: count and nrow must be > 0, got ", options_.count(), " and ",
                    options_.nrow());
+    const auto& src = options_.sources();
+    const auto& tgt = options_.targets();
+    GANCRAFT_CHECK(!tgt.defined() || src.defined(), OptionError, "SampleGrid: targets were given without sources");
+    GANCRAFT_CHECK(!src.defined() || (src.dim() == 4 && src.size(0) > 0), ShapeError,
+                   "SampleGrid: sources must be images [N, C, H, W] with N > 0, got shape ",
+                   src.defined() ? src.sizes() : c10::IntArrayRef{});
+    GANCRAFT_CHECK(!tgt.defined() || (tgt.dim() == 4 && tgt.size(0) == src.size(0)), ShapeError,
+                   "SampleGrid: expected one target [C, H, W] per source (", src.defined() ? src.size(0) : 0,
+                   "), got shape ", tgt.defined() ? tgt.sizes() : c10::IntArrayRef{});
   }
 
   int64_t interval() const { return 0; }  ///< reads no losses
@@ -79,6 +102,18 @@ class SampleGrid {
  private:
   void write(TrainingContext& ctx) {
     torch::Tensor images;
+    if (const auto& src = options_.sources(); src.defined()) {
+      const torch::Tensor out = ctx.translate(src).to(torch::kCPU);
+      const torch::Tensor& tgt = options_.targets();
+      GANCRAFT_CHECK(!tgt.defined() || out.sizes() == tgt.sizes(), ShapeError, "SampleGrid: the translations have shape ",
+                     out.sizes(), " but the targets ", tgt.sizes());
+      const int64_t per = tgt.defined() ? 3 : 2;
+      images = io::translation_triples(src, out, tgt.defined() ? tgt : out);
+      if (!tgt.defined())  // drop the third image of each triple
+        images = images.view({src.size(0), 3, images.size(1), images.size(2), images.size(3)}).narrow(1, 0, 2).flatten(0, 1);
+      io::save_grid(path_for(ctx.step()), images, options_.nrow() * per);
+      return;
+    }
     if (const int64_t classes = ctx.options().num_classes(); classes > 0) {
       // A conditional GAN: row r shows class r % num_classes, one class per row.
       const torch::Tensor rows = torch::arange(options_.count(), torch::kLong).div(options_.nrow(), "floor");

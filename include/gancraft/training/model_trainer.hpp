@@ -168,7 +168,7 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
   /// with `hooks::GeneratorEMA`, the network "generator" uses the averaged weights.
   torch::Tensor generate(const torch::Tensor& z) override {
     if constexpr (detail::model_generates<M>) {
-      return in_view([&] { return model_.generate(z.to(options_.device())); });
+      return view([&](M& m) { return m.generate(z.to(options_.device())); });
     } else {
       (void)z;
       throw OptionError("generate: this model has no generate(z) (a sampling view)");
@@ -178,20 +178,57 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
   /// The model's `translate(source)` (the translating view) in batches of `batch_size`, under
   /// the same guards as `generate`: no graph, training state untouched, EMA weights when
   /// `hooks::GeneratorEMA` keeps them. Returns the outputs on the CPU.
-  torch::Tensor translate(const torch::Tensor& source, int64_t batch_size = 256)
+  torch::Tensor translate(const torch::Tensor& source, int64_t batch_size)
     requires detail::model_translates<M>
   {
     GANCRAFT_CHECK(source.defined() && source.dim() >= 1 && source.size(0) > 0 && batch_size > 0, ShapeError,
                    "translate: expected a non-empty batch of sources and batch_size > 0, got ",
                    source.defined() ? source.sizes() : c10::IntArrayRef{}, " and ", batch_size);
-    return in_view([&] {
+    return view([&](M& m) {
       std::vector<torch::Tensor> parts;
       for (int64_t s = 0; s < source.size(0); s += batch_size)
-        parts.push_back(model_.translate(source.narrow(0, s, std::min(batch_size, source.size(0) - s))
-                                             .to(options_.device()))
+        parts.push_back(m.translate(source.narrow(0, s, std::min(batch_size, source.size(0) - s))
+                                        .to(options_.device()))
                             .to(torch::kCPU));
       return torch::cat(parts);
     });
+  }
+  /// `translate(source, 256)`; for a model without `translate`, `OptionError` (what hooks
+  /// given sources see).
+  torch::Tensor translate(const torch::Tensor& source) override {
+    if constexpr (detail::model_translates<M>) {
+      return translate(source, 256);
+    } else {
+      return TrainingLoop::translate(source);
+    }
+  }
+
+  /// Runs `f(model)` in the sampling and translating view, for a model's other views (say
+  /// CycleGAN's `translate_ba`): no graph, every network in the mode
+  /// `TrainerOptions::sample_mode` names (restored after, with its buffers), LibTorch's global
+  /// stream restored, EMA weights swapped into "generator" when a hook keeps them.
+  /// @code
+  /// torch::Tensor garments = trainer.view([&](auto& m) { return m.translate_ba(edges); });
+  /// @endcode
+  template <class F>
+  auto view(F f) {
+    torch::NoGradGuard no_grad;
+    detail::GlobalGeneratorGuard global_rng;
+    std::vector<std::unique_ptr<detail::ModeGuard>> modes;
+    std::vector<std::unique_ptr<detail::BufferGuard>> buffers;
+    for (auto& n : nets_) {
+      modes.push_back(std::make_unique<detail::ModeGuard>(*n.module));
+      if (options_.sample_mode() == SampleMode::Eval) {
+        n.module->eval();
+      } else {
+        buffers.push_back(std::make_unique<detail::BufferGuard>(*n.module));
+        n.module->train(true);
+      }
+    }
+    std::unique_ptr<detail::ParameterSwap> swap;
+    if (const auto replacement = sampling_parameters(); !replacement.empty())
+      swap = std::make_unique<detail::ParameterSwap>(generator_module(), replacement);
+    return f(model_);
   }
 
  private:
@@ -213,30 +250,6 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
       if (n.name == name) return n;
     (void)network(name);  // throws, listing the names
     throw OptionError(name);
-  }
-
-  /// Runs `f` in the sampling and translating view: no graph, every network in the mode
-  /// `TrainerOptions::sample_mode` names (restored after, with its buffers), LibTorch's global
-  /// stream restored, EMA weights swapped into "generator" when a hook keeps them.
-  template <class F>
-  torch::Tensor in_view(F f) {
-    torch::NoGradGuard no_grad;
-    detail::GlobalGeneratorGuard global_rng;
-    std::vector<std::unique_ptr<detail::ModeGuard>> modes;
-    std::vector<std::unique_ptr<detail::BufferGuard>> buffers;
-    for (auto& n : nets_) {
-      modes.push_back(std::make_unique<detail::ModeGuard>(*n.module));
-      if (options_.sample_mode() == SampleMode::Eval) {
-        n.module->eval();
-      } else {
-        buffers.push_back(std::make_unique<detail::BufferGuard>(*n.module));
-        n.module->train(true);
-      }
-    }
-    std::unique_ptr<detail::ParameterSwap> swap;
-    if (const auto replacement = sampling_parameters(); !replacement.empty())
-      swap = std::make_unique<detail::ParameterSwap>(generator_module(), replacement);
-    return f();
   }
 
   void run(const detail::BatchSource& source) {

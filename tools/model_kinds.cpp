@@ -1,0 +1,337 @@
+// `gancraft` for the models of docs/translation.md: builds pix2pix, super-resolution,
+// CycleGAN and the VAE-GAN from a config, with their data, and runs them in a `ModelTrainer`.
+#include "model_kinds.hpp"
+
+#include "experiment.hpp"
+#include "run_hooks.hpp"
+
+#include <gancraft/detail/atomic_file.hpp>
+#include <gancraft/gan.hpp>
+
+#include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gancraft::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The value of an optional key (null: the model's default).
+template <class T>
+std::optional<T> opt(const json& c, const char* key) {
+  const json& v = c["model"][key];
+  if (v.is_null()) return std::nullopt;
+  return v.get<T>();
+}
+
+int64_t image_size(const json& c) { return c["model"]["image_size"].get<int64_t>(); }
+int64_t channels(const json& c) { return c["model"]["channels"].get<int64_t>(); }
+
+models::Pix2PixOptions pix2pix_options(const json& c) {
+  const int64_t src = c["data"]["source_channels"].is_null() ? channels(c) : c["data"]["source_channels"].get<int64_t>();
+  auto o = models::Pix2PixOptions(src, channels(c))
+               .generator_optimizer(optimizer_options(c["trainer"]["g_optimizer"]))
+               .discriminator_optimizer(optimizer_options(c["trainer"]["d_optimizer"]));
+  if (auto v = opt<int64_t>(c, "g_width")) o.generator_width(*v);
+  if (auto v = opt<int64_t>(c, "d_width")) o.discriminator_width(*v);
+  if (auto v = opt<int64_t>(c, "levels")) o.generator_levels(*v).discriminator_levels(*v);
+  if (auto v = opt<double>(c, "l1_weight")) o.l1_weight(*v);
+  if (auto v = opt<double>(c, "adversarial_weight")) o.adversarial_weight(*v);
+  if (!c["model"]["adversarial"].get<bool>()) o.adversarial_weight(0);
+  return o;
+}
+
+models::SuperResolutionOptions super_resolution_options(const json& c) {
+  auto o = models::SuperResolutionOptions(channels(c))
+               .scale(c["model"]["scale"].get<int64_t>())
+               .generator_optimizer(optimizer_options(c["trainer"]["g_optimizer"]))
+               .discriminator_optimizer(optimizer_options(c["trainer"]["d_optimizer"]));
+  if (auto v = opt<int64_t>(c, "g_width")) o.generator_width(*v);
+  if (auto v = opt<int64_t>(c, "blocks")) o.generator_blocks(*v);
+  if (auto v = opt<int64_t>(c, "d_width")) o.discriminator_width(*v);
+  if (auto v = opt<int64_t>(c, "levels")) o.discriminator_levels(*v);
+  if (auto v = opt<double>(c, "l1_weight")) o.pixel_weight(*v);
+  if (auto v = opt<double>(c, "content_weight")) o.content_weight(*v);
+  if (auto v = opt<double>(c, "adversarial_weight")) o.adversarial_weight(*v);
+  if (!c["model"]["adversarial"].get<bool>()) o.content_weight(0).adversarial_weight(0);
+  return o;
+}
+
+models::CycleGANOptions cycle_gan_options(const json& c) {
+  auto o = models::CycleGANOptions({channels(c), image_size(c), image_size(c)})
+               .generator_optimizer(optimizer_options(c["trainer"]["g_optimizer"]))
+               .discriminator_optimizer(optimizer_options(c["trainer"]["d_optimizer"]));
+  if (auto v = opt<int64_t>(c, "g_width")) o.generator_width(*v);
+  if (auto v = opt<int64_t>(c, "blocks")) o.generator_blocks(*v);
+  if (auto v = opt<int64_t>(c, "d_width")) o.discriminator_width(*v);
+  if (auto v = opt<double>(c, "cycle_weight")) o.cycle_weight(*v);
+  if (auto v = opt<double>(c, "identity_weight")) o.identity_weight(*v);
+  if (auto v = opt<int64_t>(c, "pool_size")) o.pool_size(*v);
+  return o;
+}
+
+models::VAEGANOptions vae_gan_options(const json& c) {
+  const auto g = optimizer_options(c["trainer"]["g_optimizer"]);
+  auto o = models::VAEGANOptions(image_size(c))
+               .channels(channels(c))
+               .latent_dim(c["model"]["latent_dim"].get<int64_t>())
+               .adversarial(c["model"]["adversarial"].get<bool>())
+               .encoder_optimizer(g)
+               .decoder_optimizer(g)
+               .discriminator_optimizer(optimizer_options(c["trainer"]["d_optimizer"]));
+  if (auto v = opt<int64_t>(c, "g_width")) o.encoder_width(*v).decoder_width(*v);
+  if (auto v = opt<int64_t>(c, "d_width")) o.discriminator_width(*v);
+  if (auto v = opt<double>(c, "gamma")) o.gamma(*v);
+  if (auto v = opt<double>(c, "sigma")) o.sigma(*v);
+  if (auto v = opt<double>(c, "kl_weight")) o.kl_weight(*v);
+  return o;
+}
+
+/// Calls `run(model)` with the model the config describes, for the configured loss.
+template <class Run>
+void with_configured_model(const json& c, Run&& run) {
+  with_configured_loss(c, [&](auto loss) {
+    using L = decltype(loss);
+    const std::string kind = c["model"]["kind"];
+    if (kind == "pix2pix") return run(models::Pix2Pix<L>(pix2pix_options(c), std::move(loss)));
+    if (kind == "super_resolution")
+      return run(models::SuperResolutionGAN<L>(super_resolution_options(c), std::move(loss)));
+    if (kind == "cycle_gan") return run(models::CycleGAN<L>(cycle_gan_options(c), std::move(loss)));
+    return run(models::VAEGAN<L>(vae_gan_options(c), std::move(loss)));
+  });
+}
+
+/// A model kind's training data and the views its grids and evaluations show.
+struct ModelData {
+  torch::Tensor data, target;  ///< tensors: fit(data) or fit(data, target)
+  std::optional<data::PairedImageFolder> paired;
+  std::optional<data::UnpairedImageFolder> unpaired;
+  RunViews views;
+};
+
+std::string data_kind(const json& c) { return c["data"]["kind"]; }
+
+data::ImageFolderOptions folder_options(int64_t side, int64_t ch) {
+  return data::ImageFolderOptions().image_size(side).channels(ch);
+}
+
+fs::path folder(const json& c, const char* key) {
+  GANCRAFT_CHECK(!c["data"][key].is_null(), OptionError, "data.", key, ": data.kind ", data_kind(c),
+                 " needs the folder of domain ", key[0] == 'a' ? "A" : "B");
+  return c["data"][key].get<std::string>();
+}
+
+/// Fashion-MNIST's split, its images and labels.
+std::pair<torch::Tensor, torch::Tensor> fashion_mnist(const json& c, data::Split split) {
+  const fs::path path = c["data"]["path"].get<std::string>();
+  GANCRAFT_CHECK(fs::is_directory(path), IoError, "data.path: ", path.string(), ": no such directory");
+  const data::FashionMNIST set(path, split);
+  return {set.images(), set.labels()};
+}
+
+/// The source → target pairs of a Fashion-MNIST task for `split` (the unpaired task's test
+/// split pairs each edge map with its garment, for grids and scores).
+data::PairedImages task_pairs(const json& c, data::Split split) {
+  const auto [images, labels] = fashion_mnist(c, split);
+  const std::string kind = data_kind(c);
+  if (kind == "fashion_mnist_low_res") return data::low_to_high_resolution(images, labels, c["model"]["scale"].get<int64_t>());
+  return data::edges_to_images(images, labels);
+}
+
+/// The first `n` examples of a folder data set, stacked (the grid's fixed sources).
+template <class Ds>
+std::pair<torch::Tensor, torch::Tensor> first_examples(Ds& ds, int64_t n) {
+  std::vector<torch::Tensor> a, b;
+  for (size_t i = 0; i < std::min<size_t>(static_cast<size_t>(n), *ds.size()); ++i) {
+    auto e = ds.get(i);
+    a.push_back(e.data);
+    b.push_back(e.target);
+  }
+  return {torch::stack(a), torch::stack(b)};
+}
+
+ModelData load_model_data(const json& c) {
+  ModelData d;
+  const std::string kind = data_kind(c);
+  const int64_t grid_n = c["hooks"]["sample_count"].get<int64_t>();
+  if (kind == "fashion_mnist_edges" || kind == "fashion_mnist_low_res") {
+    const auto train = task_pairs(c, data::Split::Train);
+    const auto test = task_pairs(c, data::Split::Test);
+    d.data = train.source;
+    d.target = train.target;
+    d.views = {test.source, test.target, test.source};
+  } else if (kind == "fashion_mnist_unpaired_edges") {
+    // Domain A: edge maps, B: garments, so that translate (G: A → B) is the edges → garment
+    // direction that FD-FMNIST and the classifier can score.
+    const auto [images, labels] = fashion_mnist(c, data::Split::Train);
+    const auto u = data::images_and_edges(images, labels);
+    const int64_t n = std::min(u.a.size(0), u.b.size(0));
+    d.data = u.b.narrow(0, 0, n);
+    d.target = u.a.narrow(0, 0, n);
+    const auto test = task_pairs(c, data::Split::Test);
+    d.views = {test.source, test.target, test.source};
+  } else if (kind == "paired_folders") {
+    const auto [side, ch] = source_format(c, false);
+    d.paired.emplace(folder(c, "a"), folder(c, "b"), folder_options(side, ch),
+                     folder_options(image_size(c), channels(c)));
+    const auto [src, tgt] = first_examples(*d.paired, grid_n);
+    d.views.grid_sources = src;
+    d.views.grid_targets = tgt;
+  } else if (kind == "unpaired_folders") {
+    d.unpaired.emplace(folder(c, "a"), folder(c, "b"), folder_options(image_size(c), channels(c)));
+    d.views.grid_sources = first_examples(*d.unpaired, grid_n).first;
+  } else {
+    d.data = load_data(c);  // an image data set: the VAE-GAN
+  }
+  return d;
+}
+
+template <class T>
+void fit_on(T& trainer, ModelData& d) {
+  if (d.paired) return trainer.fit(*d.paired);
+  if (d.unpaired) return trainer.fit(*d.unpaired);
+  trainer.fit(d.data, d.target);
+}
+
+/// A trainer for run `config` restored from `checkpoint`, handed to `f`.
+template <class F>
+void with_restored_model(const json& config, const fs::path& checkpoint, fs::path* used, F&& f) {
+  with_configured_model(config, [&](auto model) {
+    auto trainer = ModelTrainer(std::move(model), trainer_options(config));
+    const auto info = trainer.resume(checkpoint);
+    if (used) *used = info.checkpoint;
+    f(trainer);
+  });
+}
+
+}  // namespace
+
+std::pair<int64_t, int64_t> source_format(const json& c, bool reverse) {
+  const std::string kind = c["model"]["kind"];
+  if (kind == "super_resolution" && !reverse) return {image_size(c) / c["model"]["scale"].get<int64_t>(), channels(c)};
+  if (kind == "pix2pix" && !c["data"]["source_channels"].is_null()) return {image_size(c), c["data"]["source_channels"].get<int64_t>()};
+  return {image_size(c), channels(c)};
+}
+
+void check_model_config(const json& c) {
+  const std::string kind = c["model"]["kind"], data = data_kind(c);
+  auto refuse = [&](const std::string& allowed) {
+    throw OptionError(gancraft::detail::str("data.kind: model.kind ", kind, " trains on ", allowed, ", got \"", data, "\""));
+  };
+  const bool image_set = data == "fashion_mnist" || data == "mnist" || data == "cifar10";
+  if (kind == "dcgan" || kind == "mlp") {
+    if (!image_set && data != "ring" && data != "grid")
+      refuse("fashion_mnist, mnist, cifar10, ring or grid (the translation tasks need a translation model)");
+    return;
+  }
+  if (kind == "pix2pix" && data != "fashion_mnist_edges" && data != "paired_folders")
+    refuse("fashion_mnist_edges or paired_folders");
+  if (kind == "super_resolution" && data != "fashion_mnist_low_res" && data != "paired_folders")
+    refuse("fashion_mnist_low_res or paired_folders");
+  if (kind == "cycle_gan" && data != "fashion_mnist_unpaired_edges" && data != "unpaired_folders")
+    refuse("fashion_mnist_unpaired_edges or unpaired_folders");
+  if (kind == "vae_gan" && !image_set) refuse("fashion_mnist, mnist or cifar10");
+  GANCRAFT_CHECK(kind != "cycle_gan" || c["model"]["adversarial"].get<bool>(), OptionError,
+                 "model.adversarial: cycle_gan has no non-adversarial baseline; leave it true");
+  if (data.rfind("fashion_mnist", 0) == 0 || data == "mnist")
+    GANCRAFT_CHECK(image_size(c) == 28 && channels(c) == 1, OptionError, "model.image_size and model.channels: ", data,
+                   " images are 28×28 with 1 channel, got ", image_size(c), " and ", channels(c));
+  if (data == "cifar10")
+    GANCRAFT_CHECK(image_size(c) == 32 && channels(c) == 3, OptionError,
+                   "model.image_size and model.channels: cifar10 images are 32×32 with 3 channels, got ", image_size(c),
+                   " and ", channels(c));
+  const auto& t = c["trainer"];
+  for (const char* key : {"d_steps_per_g_step", "accumulation", "penalty_every"})
+    GANCRAFT_CHECK(t[key].get<int64_t>() == 1, OptionError, "trainer.", key, ": model.kind ", kind,
+                   " updates its networks in its own step, so this must be 1 (it applies to dcgan and mlp), got ",
+                   t[key].get<int64_t>());
+  GANCRAFT_CHECK(c["loss"]["weight_clip"].get<double>() == 0, OptionError, "loss.weight_clip: model.kind ", kind,
+                 " does not clip weights (it applies to dcgan and mlp)");
+}
+
+int train_model(const json& config, const fs::path& out, bool resume, const Job& job) {
+  ModelData data = load_model_data(config);
+  torch::manual_seed(config["trainer"]["seed"].get<uint64_t>());
+  int rc = 0;
+  with_configured_model(config, [&](auto model) {
+    auto trainer = ModelTrainer(std::move(model), trainer_options(config), job.model_policy());
+    const fs::path ckpts = out / "checkpoints";
+    if (resume && !list_checkpoints(ckpts).empty()) {
+      const auto info = trainer.resume(ckpts);
+      if (job.writer()) std::cout << "resumed from " << info.checkpoint.string() << "\n";
+    }
+    // The model's outputs must have the targets' shape: checked here, before writing.
+    const auto& v = data.views;
+    if (v.grid_sources.defined() && v.grid_targets.defined()) {
+      const torch::Tensor one = trainer.translate(v.grid_sources.narrow(0, 0, 1));
+      GANCRAFT_CHECK(one.sizes().slice(1) == v.grid_targets.sizes().slice(1), OptionError, "model: the ",
+                     config["model"]["kind"].get<std::string>(), " model makes images of shape ", one.sizes().slice(1),
+                     " from sources of shape ", v.grid_sources.sizes().slice(1), " but the targets have shape ",
+                     v.grid_targets.sizes().slice(1), " (check model.image_size, model.scale and model.channels)");
+    }
+    add_run_hooks(trainer, config, out, job, data.views, /*images=*/true);
+    if (job.writer()) {
+      fs::create_directories(out);
+      gancraft::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
+    }
+    fit_on(trainer, data);
+    if (!job.writer()) {
+      rc = trainer.interrupted() ? 130 : 0;
+      return;
+    }
+    if (trainer.interrupted()) {
+      std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
+                << out.string() << " --resume\n";
+      rc = 130;
+    } else {
+      std::cout << "done: " << trainer.step() << " steps in " << out.string() << "\n";
+    }
+  });
+  return rc;
+}
+
+torch::Tensor model_generate(const json& config, const fs::path& checkpoint, const torch::Tensor& z, fs::path* used) {
+  torch::Tensor out;
+  with_restored_model(config, checkpoint, used, [&](auto& trainer) {
+    using M = std::remove_reference_t<decltype(trainer.model())>;
+    if constexpr (gancraft::detail::model_generates<M>) {
+      out = trainer.generate(z).to(torch::kCPU);
+    } else {
+      throw OptionError(gancraft::detail::str("this run's model (", config["model"]["kind"].get<std::string>(),
+                                    ") translates images and does not sample from noise: use gancraft translate"));
+    }
+  });
+  return out;
+}
+
+torch::Tensor model_translate(const json& config, const fs::path& checkpoint, const torch::Tensor& sources,
+                              bool reverse, fs::path* used) {
+  torch::Tensor out;
+  with_restored_model(config, checkpoint, used, [&](auto& trainer) {
+    using M = std::remove_reference_t<decltype(trainer.model())>;
+    if constexpr (requires(M& m) { m.translate_ba(sources); }) {
+      if (reverse) {
+        out = trainer.view([&](M& m) { return m.translate_ba(sources.to(trainer.options().device())).to(torch::kCPU); });
+        return;
+      }
+    }
+    GANCRAFT_CHECK(!reverse, OptionError, "--direction ba: only cycle_gan translates both ways, this run is ",
+                   config["model"]["kind"].get<std::string>());
+    out = trainer.translate(sources, 256);
+  });
+  return out;
+}
+
+torch::Tensor task_test_sources(const json& config, int64_t n) {
+  const std::string kind = data_kind(config);
+  GANCRAFT_CHECK(kind.rfind("fashion_mnist_", 0) == 0, OptionError,
+                 "this run translates ", kind, " data; FD-FMNIST scores the Fashion-MNIST tasks only");
+  const torch::Tensor s = task_pairs(config, data::Split::Test).source;
+  GANCRAFT_CHECK(n <= s.size(0), OptionError, "--n ", n, " exceeds the ", s.size(0), " test sources");
+  return s.narrow(0, 0, n);
+}
+
+}  // namespace gancraft::tools

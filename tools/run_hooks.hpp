@@ -1,0 +1,94 @@
+#pragma once
+// The hooks a `gancraft train` run gets from its config, for a GAN's `Trainer` and for a
+// `ModelTrainer` alike: progress, metrics.jsonl, the divergence guard, sample grids, FD-FMNIST
+// evaluation and checkpoints.
+
+#include "config.hpp"
+#include "job.hpp"
+
+#include <gancraft/gan.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace gancraft::tools {
+
+/// The FD-FMNIST classifier: `given`, else $GANCRAFT_FD_FMNIST, else next to an installed tool
+/// (../share/gancraft/fd_fmnist.pt), else the source tree's tools/data/fd_fmnist.pt.
+inline std::filesystem::path fd_fmnist_weights(const std::string& given = "") {
+  namespace fs = std::filesystem;
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("GANCRAFT_FD_FMNIST")) return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && fs::exists(exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt"))
+    return exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt";
+  return GANCRAFT_FD_FMNIST_SOURCE;
+}
+
+/// What a run's grids and evaluations show: generated samples (no sources), or a translating
+/// model's outputs for fixed sources (with their targets beside them in the grids).
+struct RunViews {
+  torch::Tensor grid_sources, grid_targets;  ///< undefined: sample grids of generated images
+  torch::Tensor eval_sources;                ///< undefined: evaluate generated images
+};
+
+/// Whether the data are Fashion-MNIST or a task made from it (FD-FMNIST compares with its test
+/// images).
+inline bool fashion_mnist_data(const json& config) {
+  return config["data"]["kind"].get<std::string>().rfind("fashion_mnist", 0) == 0;
+}
+
+/// hooks.eval_every: FD-FMNIST of `eval_samples` generated images (or of the translations of
+/// `sources`) against the Fashion-MNIST test set, logged to eval.jsonl, the best kept in best/.
+inline hooks::Evaluate make_evaluate(const json& config, const std::filesystem::path& out,
+                                     const torch::Tensor& sources) {
+  GANCRAFT_CHECK(fashion_mnist_data(config), OptionError,
+                 "hooks.eval_every: FD-FMNIST evaluation needs Fashion-MNIST data (data.kind fashion_mnist "
+                 "or one of its tasks), got \"", config["data"]["kind"].get<std::string>(), "\"");
+  const auto& h = config["hooks"];
+  const auto features = metrics::fd_fmnist_extractor(metrics::load_fd_fmnist_classifier(fd_fmnist_weights()));
+  const data::FashionMNIST test(config["data"]["path"].get<std::string>(), data::Split::Test);
+  auto options = hooks::EvaluateOptions()
+                     .every(h["eval_every"].get<int64_t>())
+                     .samples(h["eval_samples"].get<int64_t>())
+                     .batch_size(500);
+  if (sources.defined()) options.sources(sources.narrow(0, 0, std::min(sources.size(0), h["eval_samples"].get<int64_t>())));
+  if (h["eval_best"].get<bool>()) options.best_checkpoint(out / "best");
+  return hooks::Evaluate(out / "eval.jsonl", features, metrics::extract_features(features, test.images(), 500),
+                         options);
+}
+
+/// Adds the hooks the config asks for to `trainer` (a `Trainer` or a `ModelTrainer`); only the
+/// writer rank writes. Hooks check their options here, before the run directory is written.
+template <class T>
+void add_run_hooks(T& trainer, const json& config, const std::filesystem::path& out, const Job& job,
+                   const RunViews& views, bool images) {
+  const auto& h = config["hooks"];
+  const std::filesystem::path ckpts = out / "checkpoints";
+  if (h["progress"].get<bool>()) trainer.add_hook(job.on_writer(hooks::ProgressBar()));
+  trainer.add_hook(job.on_writer(hooks::JsonlLogger(out / "metrics.jsonl", h["log_every"].get<int64_t>())));
+  const std::string guard = h["divergence_guard"];
+  if (guard != "off")
+    trainer.add_hook(hooks::DivergenceGuard(
+        hooks::DivergenceGuardOptions()
+            .interval(h["guard_every"].get<int64_t>())
+            .policy(guard == "stop" ? hooks::DivergencePolicy::Stop : hooks::DivergencePolicy::Rollback)
+            .checkpoint_root(ckpts)));
+  if (images && h["sample_every"].get<int64_t>() > 0) {
+    auto grid = hooks::SampleGridOptions().every(h["sample_every"].get<int64_t>()).count(h["sample_count"].get<int64_t>());
+    if (views.grid_sources.defined()) {
+      const int64_t n = std::min(views.grid_sources.size(0), h["sample_count"].get<int64_t>());
+      grid.sources(views.grid_sources.narrow(0, 0, n));
+      if (views.grid_targets.defined()) grid.targets(views.grid_targets.narrow(0, 0, n));
+      grid.nrow(4);
+    }
+    trainer.add_hook(job.on_writer(hooks::SampleGrid(out / "samples", grid)));
+  }
+  if (h["eval_every"].get<int64_t>() > 0) trainer.add_hook(job.on_writer(make_evaluate(config, out, views.eval_sources)));
+  trainer.add_hook(job.on_writer(hooks::Checkpointer(
+      ckpts, hooks::CheckpointerOptions().every(h["checkpoint_every"].get<int64_t>()).keep_last(h["keep_last"].get<int64_t>()))));
+}
+
+}  // namespace gancraft::tools
