@@ -45,8 +45,9 @@ inline bool fashion_mnist_data(const json& config) {
 inline hooks::Evaluate make_evaluate(const json& config, const std::filesystem::path& out,
                                      const torch::Tensor& sources) {
   GANCRAFT_CHECK(fashion_mnist_data(config), OptionError,
-                 "hooks.eval_every: FD-FMNIST evaluation needs Fashion-MNIST data (data.kind fashion_mnist "
-                 "or one of its tasks), got \"", config["data"]["kind"].get<std::string>(), "\"");
+                 "hooks.eval_every: FD-FMNIST evaluation needs data.kind fashion_mnist, got \"",
+                 config["data"]["kind"].get<std::string>(),
+                 "\" (or a task made from it: fashion_mnist_edges, fashion_mnist_low_res, fashion_mnist_unpaired_edges)");
   const auto& h = config["hooks"];
   const auto features = metrics::fd_fmnist_extractor(metrics::load_fd_fmnist_classifier(fd_fmnist_weights()));
   const data::FashionMNIST test(config["data"]["path"].get<std::string>(), data::Split::Test);

@@ -2,6 +2,7 @@
 // and the unpaired split into disjoint halves, against hand-computed values.
 #include <gancraft/data/image_transforms.hpp>
 #include <gancraft/data/paired_image_folder.hpp>
+#include <gancraft/data/unpaired_image_folder.hpp>
 #include <gancraft/data/translation_tasks.hpp>
 #include <gancraft/io/png.hpp>
 
@@ -9,7 +10,11 @@
 
 #include "../support/test_support.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <optional>
+#include <vector>
 #include <set>
 
 namespace gc = gancraft;
@@ -120,4 +125,38 @@ TEST_CASE("PairedImageFolder pairs A/name with B/name, each side at its own size
              ContainsText("sock.png: has no partner in"));
   CHECK_THAT(gc::test::error_message([&] { gc::data::PairedImageFolder(root / "A", root / "B"); }),
              ContainsText("(1 of 4 images in"));
+}
+
+TEST_CASE("UnpairedImageFolder cycles the smaller domain and visits B in a seeded shuffle", "[data][tasks]") {
+  namespace fs = std::filesystem;
+  const fs::path root = gc::test::fresh_dir("unpaired_folder");
+  auto write = [&](const fs::path& file, int v, int64_t side) {
+    fs::create_directories(file.parent_path());
+    gc::io::write_png(file, torch::full({side, side}, v, torch::kUInt8));
+  };
+  // Three images in A, five in B (at another size); grey levels tell them apart.
+  for (int i = 0; i < 3; ++i) write(root / "A" / gc::detail::str("a", i, ".png"), 10 * i, 8);
+  for (int i = 0; i < 5; ++i) write(root / "B" / gc::detail::str("b", i, ".png"), 100 + 10 * i, 12);
+  const auto options = gc::data::ImageFolderOptions().channels(1).image_size(8);
+  gc::data::UnpairedImageFolder domains(root / "A", root / "B", options, std::nullopt, 3);
+  REQUIRE(domains.size() == 5u);
+  auto grey = [](const torch::Tensor& x) { return static_cast<int>(std::lround((x.mean().item<double>() + 1) * 127.5)); };
+  std::vector<int> b_seen;
+  for (size_t i = 0; i < 5; ++i) {
+    const auto ex = domains.get(i);
+    CHECK(ex.data.sizes() == c10::IntArrayRef{1, 8, 8});
+    CHECK(ex.target.sizes() == c10::IntArrayRef{1, 8, 8});  // B resized with A's options
+    CHECK(grey(ex.data) == 10 * static_cast<int>(i % 3));  // A cycled in sorted order
+    b_seen.push_back(grey(ex.target));
+  }
+  // Every image of B once per pass, in an order that the seed fixes.
+  std::vector<int> sorted = b_seen;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == std::vector<int>{100, 110, 120, 130, 140});
+  CHECK(b_seen != sorted);
+  gc::data::UnpairedImageFolder again(root / "A", root / "B", options, std::nullopt, 3);
+  for (size_t i = 0; i < 5; ++i) CHECK(grey(again.get(i).target) == b_seen[i]);
+  CHECK_THROWS_AS(domains.get(5), gc::OptionError);
+  CHECK_THAT(gc::test::error_message([&] { gc::data::UnpairedImageFolder(root / "A", root / "missing"); }),
+             ContainsText("missing") && ContainsText("not a directory"));
 }

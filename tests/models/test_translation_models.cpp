@@ -312,6 +312,51 @@ TEST_CASE("translate is the model's translating view: batched, without a graph, 
   CHECK(trainer.model().generator->is_training());
 }
 
+TEST_CASE("SampleGrid and Evaluate given sources show and score the translating view", "[models][translation][hooks]") {
+  torch::manual_seed(21);
+  const torch::Tensor high = smooth_images(12, 16, 22);
+  const torch::Tensor low = gc::data::downsample(high, 2);
+  const fs::path dir = gc::test::fresh_dir("translation_views");
+  gc::ModelTrainer trainer(SuperResolutionGAN<>(SuperResolutionOptions(1).generator_width(4).generator_blocks(1).discriminator_width(4)),
+                           gc::TrainerOptions().batch_size(6).steps(3).seed(5).threads(1));
+  // Features: a fixed linear map of the pixels, so the expected FD is computed here independently.
+  const torch::Tensor projection = torch::randn({16 * 16, 4});
+  const gc::metrics::FeatureExtractor features = [projection](const torch::Tensor& x) {
+    return x.flatten(1).to(torch::kFloat).matmul(projection);
+  };
+  const torch::Tensor real = torch::randn({40, 4}, torch::kDouble);
+  trainer.add_hook(gc::hooks::SampleGrid(dir / "grids", gc::hooks::SampleGridOptions().every(3).nrow(2).sources(low.narrow(0, 0, 4)).targets(high.narrow(0, 0, 4))));
+  trainer.add_hook(gc::hooks::SampleGrid(dir / "pairs", gc::hooks::SampleGridOptions().every(3).nrow(2).sources(low.narrow(0, 0, 4))));
+  auto& eval = trainer.add_hook(gc::hooks::Evaluate(dir / "eval.jsonl", features, real,
+                                                    gc::hooks::EvaluateOptions().every(3).batch_size(5).sources(low)));
+  trainer.fit(low, high);
+  REQUIRE(trainer.step() == 3);
+
+  const torch::Tensor out = trainer.translate(low);
+  // The grid: source (enlarged) | output | target, two triples per row, as written out here.
+  const torch::Tensor expected = gc::io::make_grid(
+      torch::stack({low.narrow(0, 0, 4).repeat_interleave(2, 2).repeat_interleave(2, 3), out.narrow(0, 0, 4), high.narrow(0, 0, 4)}, 1)
+          .flatten(0, 1), 6);
+  const torch::Tensor grid = gc::io::read_png(dir / "grids" / "step-000003.png");
+  CHECK(grid.sizes() == expected.sizes());
+  CHECK(torch::equal(grid, expected));
+  // Without targets: source | output.
+  const torch::Tensor pairs = gc::io::read_png(dir / "pairs" / "step-000003.png");
+  CHECK(torch::equal(pairs, gc::io::make_grid(torch::stack({low.narrow(0, 0, 4).repeat_interleave(2, 2).repeat_interleave(2, 3),
+                                                            out.narrow(0, 0, 4)}, 1).flatten(0, 1), 4)));
+  // Evaluate scored all 12 translations (in batches of 5), not generated samples.
+  REQUIRE(eval.history().size() == 1);  // step 3, which is also the end
+  CHECK(eval.history().back().step == 3);
+  const double fd = gc::metrics::frechet_distance(features(out).to(torch::kDouble), real);
+  CHECK(eval.history().back().values.at("fd") == Approx(fd).epsilon(1e-9));
+
+  // Bad sources are refused when the hook is made, naming the option.
+  CHECK_THROWS_WITH(gc::hooks::SampleGrid(dir, gc::hooks::SampleGridOptions().targets(high)), ContainsText("without sources"));
+  CHECK_THROWS_WITH(gc::hooks::SampleGrid(dir, gc::hooks::SampleGridOptions().sources(low).targets(high.narrow(0, 0, 3))),
+                    ContainsText("one target"));
+  CHECK_THROWS_AS(gc::hooks::SampleGrid(dir, gc::hooks::SampleGridOptions().sources(low.flatten(1))), gc::ShapeError);
+}
+
 TEST_CASE("pix2pix and SR-GAN stopped and resumed equal the uninterrupted run, bit for bit", "[models][translation][checkpoint]") {
   const torch::Tensor high = smooth_images(24, 16, 15);
   const torch::Tensor low = gc::data::downsample(high, 2);

@@ -318,4 +318,93 @@ TEST_CASE("eval fd-fmnist scores a run's generator against Fashion-MNIST", "[cli
   CHECK_THAT(bad.out, ContainsText("config.json"));
 }
 
+TEST_CASE("translation models train, resume exactly, translate folders and refuse what they cannot do", "[cli][translation]") {
+  const fs::path config = fs::path(GANCRAFT_SOURCE_DIR) / "configs" / "fashion_mnist_pix2pix.json";
+  const std::string small = " --set model.g_width=4 --set model.d_width=4 --set trainer.batch_size=8 --set trainer.threads=1"
+                            " --set hooks.progress=false --set hooks.eval_every=0 --set hooks.checkpoint_every=2"
+                            " --set hooks.sample_every=2 --set hooks.sample_count=4";
+  const fs::path straight = fresh("pix2pix_straight"), split = fresh("pix2pix_split");
+  auto r = cli("train --config " + config.string() + " --out " + straight.string() + small + " --set trainer.steps=4");
+  INFO(r.out);
+  REQUIRE(r.rc == 0);
+  CHECK_THAT(r.out, ContainsText("done: 4 steps"));
+  CHECK(fs::exists(straight / "report.html"));
+  // The grids are source | output | target triples of 28-px images, four per row.
+  const torch::Tensor grid = gancraft::io::read_png(straight / "samples" / "step-000004.png");
+  CHECK(grid.size(0) == 2 + 30);
+  CHECK(grid.size(1) == 2 + 12 * 30);
+  // Stopped at step 2 and resumed, the run ends with the same weights, byte for byte.
+  REQUIRE(cli("train --config " + config.string() + " --out " + split.string() + small + " --set trainer.steps=2").rc == 0);
+  auto resumed = cli("train --out " + split.string() + " --resume --set trainer.steps=4");
+  INFO(resumed.out);
+  REQUIRE(resumed.rc == 0);
+  CHECK_THAT(resumed.out, ContainsText("resumed from") && ContainsText("done: 4 steps"));
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (const char* file : {"generator.pt", "discriminator.pt", "generator_optimizer.pt"})
+    CHECK(bytes(straight / "checkpoints" / "step-000004" / file) == bytes(split / "checkpoints" / "step-000004" / file));
+
+  // translate: every image of a folder, under its own name, equal to the U-Net run here on the
+  // same input.
+  const fs::path in = fresh("translate_in"), out = fresh("translate_out");
+  at::Generator gen = gancraft::make_generator(4);
+  for (const char* name : {"a.png", "sub/b.png"}) {
+    fs::create_directories((in / name).parent_path());
+    gancraft::io::write_png(in / name, torch::randint(256, {28, 28}, gen, torch::kUInt8));
+  }
+  fs::create_directories(in / "top");
+  fs::rename(in / "a.png", in / "top" / "a.png");  // ImageFolder: images sit in class folders or all at the top
+  auto t = cli("translate --run " + straight.string() + " --in " + in.string() + " --out " + out.string());
+  INFO(t.out);
+  REQUIRE(t.rc == 0);
+  CHECK_THAT(t.out, ContainsText("translated 2 images") && ContainsText("step-000004"));
+  auto unet = gancraft::models::UNetGenerator(gancraft::models::UNetGeneratorOptions(1, 1).width(4).levels(2));
+  gancraft::load_generator(unet, straight / "checkpoints");
+  unet->eval();
+  gancraft::data::ImageFolder folder(in, gancraft::data::ImageFolderOptions().image_size(28).channels(1));
+  for (size_t i = 0; i < 2; ++i) {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor expected = gancraft::io::to_uint8_image(unet->forward(folder.get(i).data.unsqueeze(0))[0]);
+    const fs::path written = out / folder.paths()[i].lexically_relative(in);
+    REQUIRE(fs::exists(written));
+    CHECK(torch::equal(gancraft::io::read_png(written), expected));
+  }
+  auto again = cli("translate --run " + straight.string() + " --in " + in.string() + " --out " + out.string());
+  CHECK(again.rc != 0);
+  CHECK_THAT(again.out, ContainsText("not an empty folder") && ContainsText("nothing is overwritten"));
+  auto reverse = cli("translate --run " + straight.string() + " --in " + in.string() + " --out " + (out / "x").string() + " --direction ba");
+  CHECK(reverse.rc != 0);
+  CHECK_THAT(reverse.out, ContainsText("only cycle_gan translates both ways"));
+  auto sample = cli("sample --run " + straight.string() + " --n 4 --out " + (out / "s.png").string());
+  CHECK(sample.rc != 0);
+  CHECK_THAT(sample.out, ContainsText("use gancraft translate"));
+
+  // CycleGAN on two unpaired folders: trains, and translates both ways.
+  const fs::path cycle = fresh("cycle_folders");
+  auto c = cli("train --config " + (fs::path(GANCRAFT_SOURCE_DIR) / "configs" / "fashion_mnist_cycle_gan.json").string() +
+               " --out " + cycle.string() + small + " --set trainer.steps=2 --set trainer.batch_size=1" +
+               " --set data.kind=unpaired_folders --set data.a=" + (in / "top").string() + " --set data.b=" + (in / "sub").string());
+  INFO(c.out);
+  REQUIRE(c.rc == 0);
+  CHECK(fs::exists(cycle / "checkpoints" / "step-000002" / "pool_b.pt"));
+  CHECK(gancraft::io::read_png(cycle / "samples" / "step-000002.png").size(1) == 2 + 2 * 30);  // source | output
+  auto ba = cli("translate --run " + cycle.string() + " --in " + in.string() + " --out " + (out / "ba").string() + " --direction ba");
+  INFO(ba.out);
+  CHECK(ba.rc == 0);
+  CHECK(fs::exists(out / "ba" / "sub" / "b.png"));
+
+  // Combinations a model cannot train on stop the tool before anything is written.
+  const fs::path refused = fresh("translation_refused");
+  for (const char* set : {"data.kind=fashion_mnist", "trainer.d_steps_per_g_step=2", "model.image_size=32",
+                          "data.kind=paired_folders", "loss.weight_clip=0.1"}) {
+    auto bad = cli("train --config " + config.string() + " --out " + refused.string() + small + " --set " + set);
+    INFO(set << "\n" << bad.out);
+    CHECK(bad.rc != 0);
+    CHECK_THAT(bad.out, ContainsText(std::string(set).substr(0, std::string(set).find('='))));
+    CHECK_FALSE(fs::exists(refused));
+  }
+}
+
 #endif  // GANCRAFT_CLI
