@@ -4,7 +4,7 @@
 //
 //   bench_translation --task pix2pix|pix2pix-l1|sr|sr-l1|bicubic|vae-gan|vae|cyclegan --out DIR
 //                     [--steps N] [--batch 32] [--threads 2] [--seed 0] [--sigma S]
-//                     [--data DIR] [--classifier FILE]
+//                     [--identity 0.5] [--g-width 16] [--decay-from STEP] [--data DIR] [--classifier FILE]
 //
 // Writes DIR/results.json (FD-FMNIST of the outputs against the real test images, PSNR, SSIM,
 // the FD-FMNIST classifier's accuracy on the outputs, training steps/s and seconds) and
@@ -15,7 +15,9 @@
 // (A) and edge maps (B) from disjoint halves of the training set; its outputs are the test
 // images' edge maps drawn by G (scored against their Sobel edge maps), and results.json adds the
 // classifier's accuracy and FD-FMNIST of F's garments drawn from the test images' edge maps
-// (DIR/grid_ba.png shows them).
+// (DIR/grid_ba.png shows them); --identity, --g-width and --decay-from (linear decay of the
+// learning rates to 0 after that step; 0 keeps them constant) set its identity weight,
+// generator width and schedule.
 #include <gancraft/gan.hpp>
 
 #include "../examples/example_args.hpp"
@@ -77,6 +79,7 @@ int main(int argc, char** argv) try {
   examples::Args a(argc, argv,
                    {{"task", "pix2pix"}, {"out", ""}, {"steps", "3000"}, {"batch", "32"}, {"threads", "2"},
                     {"seed", "0"}, {"sigma", "1"}, {"data", "/usr/share/datasets/fashion-mnist"},
+                    {"identity", "0.5"}, {"g-width", "16"}, {"decay-from", "0"},
                     {"classifier", std::string(GANCRAFT_SOURCE_DIR) + "/tools/data/fd_fmnist.pt"}});
   const std::string task = a.str("task");
   GANCRAFT_CHECK(!a.str("out").empty(), OptionError, "--out DIR is required");
@@ -114,12 +117,16 @@ int main(int argc, char** argv) try {
   } else if (task == "cyclegan") {
     const auto unpaired = gc::data::images_and_edges(train_set.images(), train_set.labels(), 0);
     const int64_t n = std::min(unpaired.a.size(0), unpaired.b.size(0));
-    gc::ModelTrainer trainer(gc::models::CycleGAN<>(gc::models::CycleGANOptions({1, 28, 28})),
+    const int64_t decay_from = a.integer("decay-from");
+    gc::ModelTrainer trainer(gc::models::CycleGAN<>(gc::models::CycleGANOptions({1, 28, 28})
+                                                        .identity_weight(std::stod(a.str("identity")))
+                                                        .generator_width(a.integer("g-width"))),
                              gc::TrainerOptions()
                                  .batch_size(a.integer("batch"))
                                  .steps(a.integer("steps"))
                                  .seed(static_cast<uint64_t>(a.integer("seed")))
-                                 .threads(a.integer("threads")));
+                                 .threads(a.integer("threads"))
+                                 .lr_schedule(decay_from > 0 ? gc::LrSchedule::linear(decay_from) : gc::LrSchedule::constant()));
     trainer.add_hook(gc::hooks::ProgressBar(gc::hooks::ProgressBarOptions().interval(200)));
     const auto t0 = std::chrono::steady_clock::now();
     trainer.fit(unpaired.a.narrow(0, 0, n), unpaired.b.narrow(0, 0, n));
@@ -127,13 +134,13 @@ int main(int argc, char** argv) try {
     s.steps = trainer.step();
     const torch::Tensor test_edges = gc::data::sobel_edges(test_set.images());
     s.outputs = trainer.translate(test_set.images());
-    // F on the test edge maps, in eval mode without a graph.
-    auto& f = trainer.model().generator_ba;
-    f->eval();
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> parts;
-    for (int64_t i = 0; i < test_edges.size(0); i += 500) parts.push_back(f->forward(test_edges.narrow(0, i, std::min<int64_t>(500, test_edges.size(0) - i))));
-    s.back = torch::cat(parts);
+    // F on the test edge maps, in the sampling view (eval mode, no graph).
+    s.back = trainer.view([&](auto& m) {
+      std::vector<torch::Tensor> parts;
+      for (int64_t i = 0; i < test_edges.size(0); i += 500)
+        parts.push_back(m.translate_ba(test_edges.narrow(0, i, std::min<int64_t>(500, test_edges.size(0) - i))));
+      return torch::cat(parts);
+    });
     gc::io::save_grid(out / "grid_ba.png", zoom(gc::io::translation_triples(test_edges.narrow(0, 0, 16), s.back.narrow(0, 0, 16), test_set.images().narrow(0, 0, 16))), 12);
   } else if (vae) {
     auto o = gc::models::VAEGANOptions(28).latent_dim(kLatent).adversarial(task == "vae-gan").sigma(std::stod(a.str("sigma")));
@@ -173,6 +180,11 @@ int main(int argc, char** argv) try {
   r["batch_size"] = a.integer("batch");
   r["threads"] = a.integer("threads");
   r["seed"] = a.integer("seed");
+  if (cycle) {
+    r["identity_weight"] = std::stod(a.str("identity"));
+    r["generator_width"] = a.integer("g-width");
+    r["decay_from"] = a.integer("decay-from");
+  }
   r["train_seconds"] = s.train_seconds;
   if (s.steps > 0) r["steps_per_second"] = static_cast<double>(s.steps) / s.train_seconds;
   r["libtorch"] = gc::detail::linked_torch_version();

@@ -61,7 +61,7 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST and its tasks) or of cifar-10-batches-bin."},
       {"data.a", "string", nullptr, {}, "paired_folders, unpaired_folders: the folder of domain A (the sources)."},
       {"data.b", "string", nullptr, {}, "paired_folders, unpaired_folders: the folder of domain B (the targets); paired files share their names."},
-      {"data.source_channels", "integer", nullptr, {}, "paired_folders: channels A is read with (1 or 3); null: model.channels.", 1},
+      {"data.source_channels", "integer", nullptr, {}, "pix2pix on paired_folders: channels A is read with (1 or 3); null: model.channels.", 1},
       {"data.samples", "integer", 100000, {}, "Mixtures: size of the fixed training set.", 1},
       {"data.seed", "integer", 0, {}, "Mixtures: seed of the training set.", 0},
       {"trainer.batch_size", "integer", 64, {}, "Real samples per discriminator step; also the generator's batch.", 1},
@@ -86,16 +86,27 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"hooks.progress", "boolean", true, {}, "Show a progress line (steps, it/s, ETA, losses)."},
       {"hooks.log_every", "integer", 10, {}, "Steps between lines of metrics.jsonl.", 1},
       {"hooks.sample_every", "integer", 250, {}, "Steps between sample grids (image models; 0 = never).", 0},
-      {"hooks.sample_count", "integer", 64, {}, "Images per sample grid.", 1},
+      {"hooks.sample_count", "integer", 64, {}, "Images per sample grid (translation models: triples of source, output and target, from the first test sources or training examples).", 1},
       {"hooks.checkpoint_every", "integer", 1000, {}, "Steps between checkpoints.", 1},
       {"hooks.keep_last", "integer", 3, {}, "Checkpoints to keep (0 = all).", 0},
       {"hooks.divergence_guard", "string", "rollback", {"off", "stop", "rollback"}, "On NaN/Inf: do nothing, stop with an error, or roll back and halve the learning rates."},
       {"hooks.guard_every", "integer", 100, {}, "Steps between divergence checks.", 1},
-      {"hooks.eval_every", "integer", 0, {}, "Steps between FD-FMNIST evaluations into eval.jsonl (fashion_mnist data only; 0 = never).", 0},
-      {"hooks.eval_samples", "integer", 2000, {}, "Generated samples per evaluation (compared with the 10,000 test images).", 129},
+      {"hooks.eval_every", "integer", 0, {}, "Steps between FD-FMNIST evaluations into eval.jsonl (fashion_mnist data and its tasks only; 0 = never).", 0},
+      {"hooks.eval_samples", "integer", 2000, {}, "Generated samples per evaluation (translation models: translations of the first test sources), compared with the 10,000 test images.", 129},
       {"hooks.eval_best", "boolean", true, {}, "Keep a checkpoint of the lowest FD-FMNIST in best/.", },
   };
   return keys;
+}
+
+/// Whether the data are Fashion-MNIST or a task made from it (FD-FMNIST scores them against
+/// its test images).
+inline bool fashion_mnist_data(const json& config) {
+  return config["data"]["kind"].get<std::string>().rfind("fashion_mnist", 0) == 0;
+}
+
+/// Whether the data are a translation task made from Fashion-MNIST.
+inline bool fashion_mnist_task(const json& config) {
+  return config["data"]["kind"].get<std::string>().rfind("fashion_mnist_", 0) == 0;
 }
 
 namespace detail {

@@ -14,7 +14,7 @@
 #include "job.hpp"
 #include "launch.hpp"
 #include "model_kinds.hpp"
-#include "run_hooks.hpp"
+#include "run.hpp"
 #if __has_include("report.hpp")
 #include "report.hpp"
 #define GANCRAFT_TOOL_HAS_REPORT 1
@@ -29,6 +29,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <string>
@@ -186,37 +187,16 @@ int cmd_train(int argc, char** argv) {
   int rc = 0;
   gt::with_configured_loss(config, [&](auto loss) {
     auto trainer = gc::Trainer(generator, discriminator, std::move(loss), gt::trainer_options(config), job.policy());
-    const fs::path ckpts = out / "checkpoints";
-    if (resume && !gc::list_checkpoints(ckpts).empty()) {
-      const auto info = trainer.resume(ckpts);
-      if (job.writer()) std::cout << "resumed from " << info.checkpoint.string() << "\n";
-    }
-    // The generator's samples must have the data's shape: checked here, before writing.
-    const auto produced = trainer.generate(torch::zeros({1, config["model"]["latent_dim"].get<int64_t>()})).sizes().slice(1);
-    GANCRAFT_CHECK(produced == real.sizes().slice(1), OptionError, "model: the ", config["model"]["kind"].get<std::string>(),
-                   " generator makes samples of shape ", produced, " but ", config["data"]["kind"].get<std::string>(),
-                   " samples have shape ", real.sizes().slice(1), " (check model.image_size and model.channels)");
-
     if (config["loss"]["weight_clip"].get<double>() > 0)
       trainer.add_hook(gc::WeightClip(config["loss"]["weight_clip"].get<double>()));
-    gt::add_run_hooks(trainer, config, out, job, {}, image_model(config));
-    // Hooks validated their options above; only now is the run directory written.
-    if (job.writer()) {
-      fs::create_directories(out);
-      gc::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
-    }
-    trainer.fit(real);
-    if (!job.writer()) {  // rank 0 reports for the job
-      rc = trainer.interrupted() ? 130 : 0;
-      return;
-    }
-    if (trainer.interrupted()) {
-      std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
-                << out.string() << " --resume\n";
-      rc = 130;
-    } else {
-      std::cout << "done: " << trainer.step() << " steps in " << out.string() << "\n";
-    }
+    // The generator's samples must have the data's shape: checked before anything is written.
+    auto check = [&] {
+      const auto produced = trainer.generate(torch::zeros({1, config["model"]["latent_dim"].get<int64_t>()})).sizes().slice(1);
+      GANCRAFT_CHECK(produced == real.sizes().slice(1), OptionError, "model: the ", config["model"]["kind"].get<std::string>(),
+                     " generator makes samples of shape ", produced, " but ", config["data"]["kind"].get<std::string>(),
+                     " samples have shape ", real.sizes().slice(1), " (check model.image_size and model.channels)");
+    };
+    rc = gt::train_run(trainer, config, out, resume, job, {}, image_model(config), check, [&] { trainer.fit(real); });
   });
   if (job.writer()) write_report_if_available(out);
   return rc;
@@ -250,20 +230,23 @@ fs::path run_checkpoint(const fs::path& run, const Options& o, json& config) {
   return from;
 }
 
-/// Samples of run directory `run` (at `--checkpoint STEP`, default the latest) for latents
-/// `z`, without a graph; `used` receives the checkpoint loaded.
-torch::Tensor run_samples(const fs::path& run, const Options& o, const torch::Tensor& z, const json& config,
-                          fs::path* used) {
-  json ignored;
-  const fs::path from = run_checkpoint(run, o, ignored);
-  if (gt::is_model_kind(config)) return gt::model_generate(config, from, z, used);
-  gt::RuntimeNet generator = gt::make_generator(config);
-  *used = gc::load_generator(generator, from);
-  generator->eval();
+/// Samples of the run whose resolved config is `config`, restored from `from` (a checkpoint
+/// directory or root, see `run_checkpoint`), for latents `z`, in batches of 500 without a
+/// graph; `used` receives the checkpoint loaded.
+torch::Tensor run_samples(const fs::path& from, const json& config, const torch::Tensor& z, fs::path* used) {
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+  gt::RuntimeNet generator{nullptr};
+  if (gt::is_model_kind(config)) {
+    forward = gt::restore_model_view(config, from, /*generate=*/true, /*reverse=*/false, used);
+  } else {
+    generator = gt::make_generator(config);
+    *used = gc::load_generator(generator, from);
+    generator->eval();
+    forward = [&](const torch::Tensor& batch) { return generator->forward(batch); };
+  }
   c10::InferenceMode guard;
   std::vector<torch::Tensor> parts;
-  for (int64_t s = 0; s < z.size(0); s += 500)
-    parts.push_back(generator->forward(z.narrow(0, s, std::min<int64_t>(500, z.size(0) - s))));
+  for (int64_t s = 0; s < z.size(0); s += 500) parts.push_back(forward(z.narrow(0, s, std::min<int64_t>(500, z.size(0) - s))));
   return torch::cat(parts);
 }
 
@@ -277,9 +260,8 @@ int cmd_sample(int argc, char** argv) {
   GANCRAFT_CHECK(ext == ".png" || ext == ".csv", OptionError, "--out must end in .png or .csv, got ", out.string());
   json config;
   fs::path used;
-  (void)run_checkpoint(run, o, config);
-  GANCRAFT_CHECK(!gt::is_model_kind(config) || config["model"]["kind"] == "vae_gan", OptionError,
-                 "this run's model (", config["model"]["kind"].get<std::string>(),
+  const fs::path from = run_checkpoint(run, o, config);
+  GANCRAFT_CHECK(gt::samples_from_noise(config), OptionError, "this run's model (", config["model"]["kind"].get<std::string>(),
                  ") translates images and does not sample from noise: use gancraft translate");
   GANCRAFT_CHECK(ext == ".csv" || image_model(config), OptionError,
                  "this run generates vectors, not images: use --out FILE.csv");
@@ -314,7 +296,7 @@ int cmd_sample(int argc, char** argv) {
     z = truncate(torch::randn({n, latent}, gen), gen);
   }
 
-  const torch::Tensor x = run_samples(run, o, z, config, &used);
+  const torch::Tensor x = run_samples(from, config, z, &used);
   if (ext == ".png") {
     gc::io::save_grid(out, x, nrow);
   } else {
@@ -333,7 +315,7 @@ int cmd_sample(int argc, char** argv) {
 }
 
 /// `gancraft translate`: a trained translator (or the VAE-GAN's reconstruction) applied to
-/// every image of a folder, written as PNGs under the same relative names.
+/// every image of a folder, in batches, written as PNGs under the same relative names.
 int cmd_translate(int argc, char** argv) {
   Options o(argc, argv, 2, {"run", "checkpoint", "in", "out", "direction"}, {});
   const fs::path run = o.need("run"), in = o.need("in"), out = o.need("out");
@@ -347,14 +329,27 @@ int cmd_translate(int argc, char** argv) {
                  " already exists and is not an empty folder; choose another (nothing is overwritten)");
   const auto [side, channels] = gt::source_format(config, direction == "ba");
   gc::data::ImageFolder images(in, gc::data::ImageFolderOptions().image_size(side).channels(channels));
-  std::vector<torch::Tensor> sources;
-  for (size_t i = 0; i < *images.size(); ++i) sources.push_back(images.get(i).data);
+  // Every output is NAME.png: two inputs that differ only in their extension would collide.
+  std::map<fs::path, fs::path> targets;
+  for (const auto& p : images.paths()) {
+    const fs::path target = out / p.lexically_relative(in).replace_extension(".png");
+    const auto [it, fresh] = targets.emplace(target, p);
+    GANCRAFT_CHECK(fresh, OptionError, p.string(), " and ", it->second.string(), " would both be written to ",
+                   target.string(), "; rename one");
+  }
   fs::path used;
-  const torch::Tensor outputs = gt::model_translate(config, from, torch::stack(sources), direction == "ba", &used);
-  for (size_t i = 0; i < images.paths().size(); ++i) {
-    const fs::path target = out / images.paths()[i].lexically_relative(in).replace_extension(".png");
-    fs::create_directories(target.parent_path());
-    gc::io::write_png(target, gc::io::to_uint8_image(outputs[static_cast<int64_t>(i)]));
+  const auto translate = gt::restore_model_view(config, from, /*generate=*/false, direction == "ba", &used);
+  constexpr size_t kBatch = 64;
+  for (size_t start = 0; start < images.paths().size(); start += kBatch) {
+    std::vector<torch::Tensor> sources;
+    const size_t end = std::min(images.paths().size(), start + kBatch);
+    for (size_t i = start; i < end; ++i) sources.push_back(images.get(i).data);
+    const torch::Tensor outputs = translate(torch::stack(sources));
+    for (size_t i = start; i < end; ++i) {
+      const fs::path target = out / images.paths()[i].lexically_relative(in).replace_extension(".png");
+      fs::create_directories(target.parent_path());
+      gc::io::write_png(target, gc::io::to_uint8_image(outputs[static_cast<int64_t>(i - start)]));
+    }
   }
   std::cout << "translated " << images.paths().size() << " images of " << in.string() << " (" << side << "×" << side
             << ", " << channels << " channel" << (channels > 1 ? "s" : "") << ") with " << used.string() << " into "
@@ -386,14 +381,18 @@ json eval_fd_fmnist(const Options& o) {
     const int64_t n = integer(o.get("n", "10000"), "--n");
     GANCRAFT_CHECK(n > gc::models::FashionMnistClassifierImpl::feature_dim, OptionError,
                    "--n must exceed the feature size 128, got ", n);
-    if (gt::is_model_kind(config) && config["model"]["kind"] != "vae_gan") {
+    fs::path used;
+    if (!gt::samples_from_noise(config)) {
       // A translation model: its outputs for the first n test sources of its task.
-      images = gt::model_translate(config, from, gt::task_test_sources(config, n), /*reverse=*/false);
+      const torch::Tensor sources = gt::task_test_sources(config, n);
+      const auto translate = gt::restore_model_view(config, from, /*generate=*/false, /*reverse=*/false, &used);
+      std::vector<torch::Tensor> parts;
+      for (int64_t s = 0; s < n; s += 500) parts.push_back(translate(sources.narrow(0, s, std::min<int64_t>(500, n - s))));
+      images = torch::cat(parts);
     } else {
       at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
       const torch::Tensor z = torch::randn({n, config["model"]["latent_dim"].get<int64_t>()}, gen);
-      fs::path used;
-      images = run_samples(o.get("run"), o, z, config, &used);
+      images = run_samples(from, config, z, &used);
     }
     out["run"] = o.get("run");
     if (o.values.count("checkpoint")) out["checkpoint"] = integer(o.get("checkpoint"), "--checkpoint");

@@ -18,15 +18,16 @@ struct Job {
 #ifdef GANCRAFT_HAS_DISTRIBUTED
   distributed::ProcessGroup group;
   bool writer() const { return group.is_rank_zero(); }
-  auto policy() const { return distributed::DataParallel(group); }
-  /// The policy of a `ModelTrainer` on this job.
+  auto policy() const { return distributed::DataParallel(group); }  ///< a `Trainer`'s policy
+  /// A `ModelTrainer`'s policy: the same here; alone, `SingleProcess` (a `Trainer` takes
+  /// `AlternatingPolicy` instead).
   auto model_policy() const { return distributed::DataParallel(group); }
   template <class H>
   auto on_writer(H hook) const { return distributed::RankZeroOnly(std::move(hook), group); }
 #else
   bool writer() const { return true; }
-  AlternatingPolicy policy() const { return {}; }
-  SingleProcess model_policy() const { return {}; }
+  AlternatingPolicy policy() const { return {}; }   ///< a `Trainer`'s policy
+  SingleProcess model_policy() const { return {}; }  ///< a `ModelTrainer`'s policy
   template <class H>
   H on_writer(H hook) const { return hook; }
 #endif

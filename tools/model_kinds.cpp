@@ -3,12 +3,14 @@
 #include "model_kinds.hpp"
 
 #include "experiment.hpp"
-#include "run_hooks.hpp"
+#include "run.hpp"
 
 #include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/gan.hpp>
 
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -175,13 +177,14 @@ ModelData load_model_data(const json& c) {
     d.views = {test.source, test.target, test.source};
   } else if (kind == "paired_folders") {
     const auto [side, ch] = source_format(c, false);
-    d.paired.emplace(folder(c, "a"), folder(c, "b"), folder_options(side, ch),
-                     folder_options(image_size(c), channels(c)));
+    const fs::path a = folder(c, "a"), b = folder(c, "b");  // A's error first
+    d.paired.emplace(a, b, folder_options(side, ch), folder_options(image_size(c), channels(c)));
     const auto [src, tgt] = first_examples(*d.paired, grid_n);
     d.views.grid_sources = src;
     d.views.grid_targets = tgt;
   } else if (kind == "unpaired_folders") {
-    d.unpaired.emplace(folder(c, "a"), folder(c, "b"), folder_options(image_size(c), channels(c)));
+    const fs::path a = folder(c, "a"), b = folder(c, "b");
+    d.unpaired.emplace(a, b, folder_options(image_size(c), channels(c)));
     d.views.grid_sources = first_examples(*d.unpaired, grid_n).first;
   } else {
     d.data = load_data(c);  // an image data set: the VAE-GAN
@@ -194,17 +197,6 @@ void fit_on(T& trainer, ModelData& d) {
   if (d.paired) return trainer.fit(*d.paired);
   if (d.unpaired) return trainer.fit(*d.unpaired);
   trainer.fit(d.data, d.target);
-}
-
-/// A trainer for run `config` restored from `checkpoint`, handed to `f`.
-template <class F>
-void with_restored_model(const json& config, const fs::path& checkpoint, fs::path* used, F&& f) {
-  with_configured_model(config, [&](auto model) {
-    auto trainer = ModelTrainer(std::move(model), trainer_options(config));
-    const auto info = trainer.resume(checkpoint);
-    if (used) *used = info.checkpoint;
-    f(trainer);
-  });
 }
 
 }  // namespace
@@ -234,15 +226,47 @@ void check_model_config(const json& c) {
   if (kind == "cycle_gan" && data != "fashion_mnist_unpaired_edges" && data != "unpaired_folders")
     refuse("fashion_mnist_unpaired_edges or unpaired_folders");
   if (kind == "vae_gan" && !image_set) refuse("fashion_mnist, mnist or cifar10");
-  GANCRAFT_CHECK(kind != "cycle_gan" || c["model"]["adversarial"].get<bool>(), OptionError,
+  const auto& m = c["model"];
+  const int64_t side = image_size(c);
+  GANCRAFT_CHECK(kind != "cycle_gan" || m["adversarial"].get<bool>(), OptionError,
                  "model.adversarial: cycle_gan has no non-adversarial baseline; leave it true");
+  // CycleGAN's pools hold one process's fakes: refused before a run directory exists.
+  const char* world = std::getenv("WORLD_SIZE");
+  GANCRAFT_CHECK(kind != "cycle_gan" || world == nullptr || std::string(world) == "1", OptionError,
+                 "model.kind cycle_gan trains on one process only (its image pools are per process), but WORLD_SIZE is ",
+                 world ? world : "");
+  const json& sc = c["data"]["source_channels"];
+  GANCRAFT_CHECK(sc.is_null() || (kind == "pix2pix" && data == "paired_folders"), OptionError,
+                 "data.source_channels: applies to pix2pix on paired_folders only (the other tasks' sources have "
+                 "model.channels), got ", sc.dump(), " for ", kind, " on ", data);
+  GANCRAFT_CHECK(sc.is_null() || sc == 1 || sc == 3, OptionError, "data.source_channels: must be 1 or 3, got ", sc.dump());
+  GANCRAFT_CHECK(channels(c) == 1 || channels(c) == 3, OptionError, "model.channels: must be 1 or 3, got ", channels(c));
   if (data.rfind("fashion_mnist", 0) == 0 || data == "mnist")
-    GANCRAFT_CHECK(image_size(c) == 28 && channels(c) == 1, OptionError, "model.image_size and model.channels: ", data,
-                   " images are 28×28 with 1 channel, got ", image_size(c), " and ", channels(c));
+    GANCRAFT_CHECK(side == 28 && channels(c) == 1, OptionError, "model.image_size and model.channels: ", data,
+                   " images are 28×28 with 1 channel, got ", side, " and ", channels(c));
   if (data == "cifar10")
-    GANCRAFT_CHECK(image_size(c) == 32 && channels(c) == 3, OptionError,
-                   "model.image_size and model.channels: cifar10 images are 32×32 with 3 channels, got ", image_size(c),
+    GANCRAFT_CHECK(side == 32 && channels(c) == 3, OptionError,
+                   "model.image_size and model.channels: cifar10 images are 32×32 with 3 channels, got ", side,
                    " and ", channels(c));
+  // Sizes the networks need, named by key rather than met as a shape error inside a layer.
+  if (kind == "pix2pix") {
+    const int64_t levels = m["levels"].is_null() ? 2 : m["levels"].get<int64_t>();
+    GANCRAFT_CHECK(levels < 16 && side % (int64_t{1} << levels) == 0, OptionError, "model.levels: the U-Net halves the image ",
+                   levels, " times, so model.image_size must be a multiple of 2^levels = ", int64_t{1} << std::min<int64_t>(levels, 16),
+                   ", got ", side);
+  }
+  if (kind == "super_resolution") {
+    const int64_t scale = m["scale"].get<int64_t>();
+    GANCRAFT_CHECK((scale & (scale - 1)) == 0 && side % scale == 0, OptionError,
+                   "model.scale: must be a power of 2 that divides model.image_size ", side, ", got ", scale);
+  }
+  if (kind == "cycle_gan")
+    GANCRAFT_CHECK(side % 4 == 0 && side >= 8, OptionError,
+                   "model.image_size: the ResNet translator halves the image twice, so it must be a multiple of 4 "
+                   "and at least 8, got ", side);
+  if (kind == "vae_gan")
+    GANCRAFT_CHECK(side == 28 || side == 32 || side == 64, OptionError,
+                   "model.image_size: the VAE-GAN's decoder (DCGAN) makes 28, 32 or 64 px images, got ", side);
   const auto& t = c["trainer"];
   for (const char* key : {"d_steps_per_g_step", "accumulation", "penalty_every"})
     GANCRAFT_CHECK(t[key].get<int64_t>() == 1, OptionError, "trainer.", key, ": model.kind ", kind,
@@ -258,76 +282,56 @@ int train_model(const json& config, const fs::path& out, bool resume, const Job&
   int rc = 0;
   with_configured_model(config, [&](auto model) {
     auto trainer = ModelTrainer(std::move(model), trainer_options(config), job.model_policy());
-    const fs::path ckpts = out / "checkpoints";
-    if (resume && !list_checkpoints(ckpts).empty()) {
-      const auto info = trainer.resume(ckpts);
-      if (job.writer()) std::cout << "resumed from " << info.checkpoint.string() << "\n";
-    }
-    // The model's outputs must have the targets' shape: checked here, before writing.
-    const auto& v = data.views;
-    if (v.grid_sources.defined() && v.grid_targets.defined()) {
+    // The model's outputs must have the targets' shape (for unpaired domains, the sources'):
+    // checked on one source before anything is written.
+    auto check = [&] {
+      const auto& v = data.views;
+      const torch::Tensor& like = v.grid_targets.defined() ? v.grid_targets : v.grid_sources;
       const torch::Tensor one = trainer.translate(v.grid_sources.narrow(0, 0, 1));
-      GANCRAFT_CHECK(one.sizes().slice(1) == v.grid_targets.sizes().slice(1), OptionError, "model: the ",
+      GANCRAFT_CHECK(one.sizes().slice(1) == like.sizes().slice(1), OptionError, "model: the ",
                      config["model"]["kind"].get<std::string>(), " model makes images of shape ", one.sizes().slice(1),
-                     " from sources of shape ", v.grid_sources.sizes().slice(1), " but the targets have shape ",
-                     v.grid_targets.sizes().slice(1), " (check model.image_size, model.scale and model.channels)");
-    }
-    add_run_hooks(trainer, config, out, job, data.views, /*images=*/true);
-    if (job.writer()) {
-      fs::create_directories(out);
-      gancraft::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
-    }
-    fit_on(trainer, data);
-    if (!job.writer()) {
-      rc = trainer.interrupted() ? 130 : 0;
-      return;
-    }
-    if (trainer.interrupted()) {
-      std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
-                << out.string() << " --resume\n";
-      rc = 130;
-    } else {
-      std::cout << "done: " << trainer.step() << " steps in " << out.string() << "\n";
-    }
+                     " from sources of shape ", v.grid_sources.sizes().slice(1), " but the ",
+                     v.grid_targets.defined() ? "targets" : "other domain", " have shape ", like.sizes().slice(1),
+                     " (check model.image_size, model.scale and model.channels)");
+    };
+    rc = train_run(trainer, config, out, resume, job, data.views, /*images=*/true,
+                   [&] {
+                     if (data.views.grid_sources.defined()) check();
+                   },
+                   [&] { fit_on(trainer, data); });
   });
   return rc;
 }
 
-torch::Tensor model_generate(const json& config, const fs::path& checkpoint, const torch::Tensor& z, fs::path* used) {
-  torch::Tensor out;
-  with_restored_model(config, checkpoint, used, [&](auto& trainer) {
-    using M = std::remove_reference_t<decltype(trainer.model())>;
-    if constexpr (gancraft::detail::model_generates<M>) {
-      out = trainer.generate(z).to(torch::kCPU);
+ModelView restore_model_view(const json& config, const fs::path& checkpoint, bool generate, bool reverse,
+                             fs::path* used) {
+  ModelView view;
+  with_configured_model(config, [&](auto model) {
+    using M = decltype(model);
+    auto trainer = std::make_shared<ModelTrainer<M>>(std::move(model), trainer_options(config));
+    const auto info = trainer->resume(checkpoint);
+    if (used) *used = info.checkpoint;
+    if (generate) {
+      if constexpr (gancraft::detail::model_generates<M>)
+        view = [trainer](const torch::Tensor& z) { return trainer->generate(z).to(torch::kCPU); };
+    } else if (reverse) {
+      if constexpr (requires(M& m, const torch::Tensor& x) { m.translate_ba(x); })
+        view = [trainer](const torch::Tensor& x) {
+          return trainer->view([&](M& m) { return m.translate_ba(x.to(trainer->options().device())).to(torch::kCPU); });
+        };
     } else {
-      throw OptionError(gancraft::detail::str("this run's model (", config["model"]["kind"].get<std::string>(),
-                                    ") translates images and does not sample from noise: use gancraft translate"));
+      view = [trainer](const torch::Tensor& x) { return trainer->translate(x); };
     }
   });
-  return out;
-}
-
-torch::Tensor model_translate(const json& config, const fs::path& checkpoint, const torch::Tensor& sources,
-                              bool reverse, fs::path* used) {
-  torch::Tensor out;
-  with_restored_model(config, checkpoint, used, [&](auto& trainer) {
-    using M = std::remove_reference_t<decltype(trainer.model())>;
-    if constexpr (requires(M& m) { m.translate_ba(sources); }) {
-      if (reverse) {
-        out = trainer.view([&](M& m) { return m.translate_ba(sources.to(trainer.options().device())).to(torch::kCPU); });
-        return;
-      }
-    }
-    GANCRAFT_CHECK(!reverse, OptionError, "--direction ba: only cycle_gan translates both ways, this run is ",
-                   config["model"]["kind"].get<std::string>());
-    out = trainer.translate(sources, 256);
-  });
-  return out;
+  GANCRAFT_CHECK(view != nullptr, OptionError,
+                 generate ? "this run's model translates images and does not sample from noise: use gancraft translate"
+                          : "--direction ba: only cycle_gan translates both ways");
+  return view;
 }
 
 torch::Tensor task_test_sources(const json& config, int64_t n) {
   const std::string kind = data_kind(config);
-  GANCRAFT_CHECK(kind.rfind("fashion_mnist_", 0) == 0, OptionError,
+  GANCRAFT_CHECK(fashion_mnist_task(config), OptionError,
                  "this run translates ", kind, " data; FD-FMNIST scores the Fashion-MNIST tasks only");
   const torch::Tensor s = task_pairs(config, data::Split::Test).source;
   GANCRAFT_CHECK(n <= s.size(0), OptionError, "--n ", n, " exceeds the ", s.size(0), " test sources");

@@ -9,7 +9,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <utility>
 
 namespace gancraft::tools {
 
@@ -19,26 +21,30 @@ inline bool is_model_kind(const json& config) {
   return kind == "pix2pix" || kind == "super_resolution" || kind == "cycle_gan" || kind == "vae_gan";
 }
 
-/// Checks the keys that a model kind constrains (its data kinds, the trainer settings it does
-/// not use); `OptionError` naming the key. For every kind, so a GAN config that names a model
-/// kind's data is refused too.
+/// Whether the run's model draws samples from noise (a GAN, the VAE-GAN) rather than only
+/// translating images.
+inline bool samples_from_noise(const json& config) {
+  return !is_model_kind(config) || config["model"]["kind"] == "vae_gan";
+}
+
+/// Checks the keys that a model kind constrains (its data kinds, sizes, the trainer settings
+/// it does not use); `OptionError` naming the key. For every kind, so a GAN config that names
+/// a translation task is refused too.
 void check_model_config(const json& config);
 
 /// `gancraft train` of a model kind: trains into `out` (resuming with `resume`) and returns
 /// the exit status (130 when interrupted).
 int train_model(const json& config, const std::filesystem::path& out, bool resume, const Job& job);
 
-/// The model of run `config` restored from `checkpoint` (a checkpoint directory, or a root
-/// whose newest valid one is used, named in `used`), in its sampling view: `generate(z)` on
-/// the CPU, or `OptionError` for a model that only translates.
-torch::Tensor model_generate(const json& config, const std::filesystem::path& checkpoint, const torch::Tensor& z,
-                             std::filesystem::path* used = nullptr);
+/// A restored model's view: a batch in, its outputs on the CPU out (no graph).
+using ModelView = std::function<torch::Tensor(const torch::Tensor&)>;
 
-/// As `model_generate`, the translating view: outputs for `sources` on the CPU; `reverse`
-/// asks CycleGAN for F (domain B → A).
-torch::Tensor model_translate(const json& config, const std::filesystem::path& checkpoint,
-                              const torch::Tensor& sources, bool reverse,
-                              std::filesystem::path* used = nullptr);
+/// The model of run `config` restored from `checkpoint` (a checkpoint directory, or a root
+/// whose newest valid one is used, named in `used`): `generate(z)` for a model that samples
+/// from noise (`samples_from_noise`), else `translate(x)` (with `reverse`, CycleGAN's F,
+/// domain B → A). The view keeps the model alive.
+ModelView restore_model_view(const json& config, const std::filesystem::path& checkpoint, bool generate, bool reverse,
+                             std::filesystem::path* used);
 
 /// The first `n` test sources of a Fashion-MNIST translation task (for `eval fd-fmnist`).
 torch::Tensor task_test_sources(const json& config, int64_t n);

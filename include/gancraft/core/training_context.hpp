@@ -77,7 +77,7 @@ class TrainingContext {
   /// The model's translating view: outputs for a batch of sources `[N, ...]`, on the CPU,
   /// without a graph and without changing any training state. `SampleGrid` and `Evaluate` use
   /// it when given sources. `OptionError` for a model that does not translate (the default).
-  virtual torch::Tensor translate(const torch::Tensor& source) {
+  virtual torch::Tensor translate_view(const torch::Tensor& source) {
     (void)source;
     throw OptionError("translate: this model has no translating view (a Model with translate(x))");
   }

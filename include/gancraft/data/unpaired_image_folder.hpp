@@ -19,9 +19,10 @@ namespace gancraft::data {
 /// Images of two domains in two folders, without correspondence (CycleGAN's trainA and
 /// trainB): example i is `{data: an image of A, target: an image of B}`. There are
 /// max(|A|, |B|) examples; the larger folder is seen once per epoch, the smaller one cycled.
-/// B is visited in a fixed order shuffled with `seed`, so that file names shared by the two
-/// folders (paired data put here by mistake) do not line up. Each side is read and resized as
-/// `ImageFolder` does, with its own options.
+/// B is visited in a fixed order shuffled with `seed`, so that the folders' sorted orders do
+/// not line up (paired data put here by mistake meet their partners only by chance). The pairs
+/// are the same every epoch; CycleGAN's losses never compare an A with the B it came with.
+/// Each side is read and resized as `ImageFolder` does, with its own options.
 /// @code
 /// gc::data::UnpairedImageFolder domains("data/horses", "data/zebras",
 ///                                       gc::data::ImageFolderOptions().image_size(64));

@@ -76,7 +76,7 @@ struct EvaluateOptions {
   /// Also evaluate when training ends, if that step was not evaluated.
   TORCH_ARG(bool, at_end) = true;
   /// A translating model: when set, the images scored are the translations of these sources
-  /// `[N, ...]` (`TrainingContext::translate`, in batches of `batch_size`) instead of generated
+  /// `[N, ...]` (`TrainingContext::translate_view`, in batches of `batch_size`) instead of generated
   /// samples, and `samples` becomes N.
   TORCH_ARG(torch::Tensor, sources) = {};
 };
@@ -216,7 +216,7 @@ class Evaluate {
       const int64_t n = std::min(options_.batch_size(), options_.samples() - start);
       torch::Tensor images;
       if (const auto& src = options_.sources(); src.defined()) {
-        images = ctx.translate(src.narrow(0, start, n));
+        images = ctx.translate_view(src.narrow(0, start, n));
       } else {
         const torch::Tensor z = latents_.narrow(0, start, n).to(ctx.options().device());
         // A conditional GAN: balanced labels over the whole sample set, i % num_classes.

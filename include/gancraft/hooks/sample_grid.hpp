@@ -32,7 +32,7 @@ struct SampleGridOptions {
   /// Also write a grid at step 0 (before training) and when training ends.
   TORCH_ARG(bool, at_begin_and_end) = true;
   /// A translating model's grid: when set, each grid shows these sources `[N, C, h, w]`, their
-  /// translations (`TrainingContext::translate`) and `targets`, side by side (source | output
+  /// translations (`TrainingContext::translate_view`) and `targets`, side by side (source | output
   /// | target, `io::translation_triples`); `count` and `seed` are then unused, and `nrow`
   /// counts triples.
   TORCH_ARG(torch::Tensor, sources) = {};
@@ -103,7 +103,7 @@ class SampleGrid {
   void write(TrainingContext& ctx) {
     torch::Tensor images;
     if (const auto& src = options_.sources(); src.defined()) {
-      const torch::Tensor out = ctx.translate(src).to(torch::kCPU);
+      const torch::Tensor out = ctx.translate_view(src).to(torch::kCPU);
       const torch::Tensor& tgt = options_.targets();
       GANCRAFT_CHECK(!tgt.defined() || out.sizes() == tgt.sizes(), ShapeError, "SampleGrid: the translations have shape ",
                      out.sizes(), " but the targets ", tgt.sizes());

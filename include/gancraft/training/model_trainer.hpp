@@ -178,7 +178,7 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
   /// The model's `translate(source)` (the translating view) in batches of `batch_size`, under
   /// the same guards as `generate`: no graph, training state untouched, EMA weights when
   /// `hooks::GeneratorEMA` keeps them. Returns the outputs on the CPU.
-  torch::Tensor translate(const torch::Tensor& source, int64_t batch_size)
+  torch::Tensor translate(const torch::Tensor& source, int64_t batch_size = 256)
     requires detail::model_translates<M>
   {
     GANCRAFT_CHECK(source.defined() && source.dim() >= 1 && source.size(0) > 0 && batch_size > 0, ShapeError,
@@ -192,15 +192,6 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
                             .to(torch::kCPU));
       return torch::cat(parts);
     });
-  }
-  /// `translate(source, 256)`; for a model without `translate`, `OptionError` (what hooks
-  /// given sources see).
-  torch::Tensor translate(const torch::Tensor& source) override {
-    if constexpr (detail::model_translates<M>) {
-      return translate(source, 256);
-    } else {
-      return TrainingLoop::translate(source);
-    }
   }
 
   /// Runs `f(model)` in the sampling and translating view, for a model's other views (say
@@ -267,6 +258,15 @@ class ModelTrainer final : public TrainingLoop, private ModelStep {
       if constexpr (requires { policy_.end_step(*this, out, read); }) policy_.end_step(*this, out, read);
       return out;
     });
+  }
+
+  /// What hooks given sources call: `translate`, or `OptionError` for a model without it.
+  torch::Tensor translate_view(const torch::Tensor& source) override {
+    if constexpr (detail::model_translates<M>) {
+      return translate(source);
+    } else {
+      return TrainingLoop::translate_view(source);
+    }
   }
 
   // ModelStep

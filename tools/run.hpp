@@ -1,15 +1,19 @@
 #pragma once
-// The hooks a `gancraft train` run gets from its config, for a GAN's `Trainer` and for a
-// `ModelTrainer` alike: progress, metrics.jsonl, the divergence guard, sample grids, FD-FMNIST
-// evaluation and checkpoints.
+// What every `gancraft train` run shares, for a GAN's `Trainer` and a `ModelTrainer` alike:
+// the hooks its config asks for (progress, metrics.jsonl, the divergence guard, sample grids,
+// FD-FMNIST evaluation, checkpoints), and resuming, writing config.json, training and saying
+// how it ended.
 
 #include "config.hpp"
 #include "job.hpp"
 
 #include <gancraft/gan.hpp>
 
+#include <gancraft/detail/atomic_file.hpp>
+
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 namespace gancraft::tools {
@@ -33,12 +37,6 @@ struct RunViews {
   torch::Tensor grid_sources, grid_targets;  ///< undefined: sample grids of generated images
   torch::Tensor eval_sources;                ///< undefined: evaluate generated images
 };
-
-/// Whether the data are Fashion-MNIST or a task made from it (FD-FMNIST compares with its test
-/// images).
-inline bool fashion_mnist_data(const json& config) {
-  return config["data"]["kind"].get<std::string>().rfind("fashion_mnist", 0) == 0;
-}
 
 /// hooks.eval_every: FD-FMNIST of `eval_samples` generated images (or of the translations of
 /// `sources`) against the Fashion-MNIST test set, logged to eval.jsonl, the best kept in best/.
@@ -83,13 +81,42 @@ void add_run_hooks(T& trainer, const json& config, const std::filesystem::path& 
       const int64_t n = std::min(views.grid_sources.size(0), h["sample_count"].get<int64_t>());
       grid.sources(views.grid_sources.narrow(0, 0, n));
       if (views.grid_targets.defined()) grid.targets(views.grid_targets.narrow(0, 0, n));
-      grid.nrow(4);
+      grid.nrow(4);  // 4 triples (12 images) a row: as wide as a GAN's grid of 8 and easy to read
     }
     trainer.add_hook(job.on_writer(hooks::SampleGrid(out / "samples", grid)));
   }
   if (h["eval_every"].get<int64_t>() > 0) trainer.add_hook(job.on_writer(make_evaluate(config, out, views.eval_sources)));
   trainer.add_hook(job.on_writer(hooks::Checkpointer(
       ckpts, hooks::CheckpointerOptions().every(h["checkpoint_every"].get<int64_t>()).keep_last(h["keep_last"].get<int64_t>()))));
+}
+
+/// Resumes `trainer` from `out`/checkpoints with `resume`, runs `check()` (which refuses bad
+/// input before anything is written), adds the config's hooks, writes `out`/config.json,
+/// trains with `fit()` and says how it ended. Returns the exit status (130 when interrupted).
+template <class T, class Check, class Fit>
+int train_run(T& trainer, const json& config, const std::filesystem::path& out, bool resume, const Job& job,
+              const RunViews& views, bool images, Check check, Fit fit) {
+  const std::filesystem::path ckpts = out / "checkpoints";
+  if (resume && !list_checkpoints(ckpts).empty()) {
+    const auto info = trainer.resume(ckpts);
+    if (job.writer()) std::cout << "resumed from " << info.checkpoint.string() << "\n";
+  }
+  check();
+  add_run_hooks(trainer, config, out, job, views, images);
+  // Hooks validated their options above; only now is the run directory written.
+  if (job.writer()) {
+    std::filesystem::create_directories(out);
+    gancraft::detail::write_file_atomically(out / "config.json", config.dump(2) + "\n");
+  }
+  fit();
+  if (!job.writer()) return trainer.interrupted() ? 130 : 0;  // rank 0 reports for the job
+  if (trainer.interrupted()) {
+    std::cout << "interrupted at step " << trainer.step() << "; checkpoint saved; continue with: gancraft train --out "
+              << out.string() << " --resume\n";
+    return 130;
+  }
+  std::cout << "done: " << trainer.step() << " steps in " << out.string() << "\n";
+  return 0;
 }
 
 }  // namespace gancraft::tools
