@@ -230,9 +230,17 @@ fs::path run_checkpoint(const fs::path& run, const Options& o, json& config) {
   return from;
 }
 
+/// `forward` on `x` in batches of 500, without a graph.
+torch::Tensor in_batches(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const torch::Tensor& x) {
+  c10::InferenceMode guard;
+  std::vector<torch::Tensor> parts;
+  for (int64_t s = 0; s < x.size(0); s += 500) parts.push_back(forward(x.narrow(0, s, std::min<int64_t>(500, x.size(0) - s))));
+  return torch::cat(parts);
+}
+
 /// Samples of the run whose resolved config is `config`, restored from `from` (a checkpoint
-/// directory or root, see `run_checkpoint`), for latents `z`, in batches of 500 without a
-/// graph; `used` receives the checkpoint loaded.
+/// directory or root, see `run_checkpoint`), for latents `z`, in batches without a graph;
+/// `used` receives the checkpoint loaded.
 torch::Tensor run_samples(const fs::path& from, const json& config, const torch::Tensor& z, fs::path* used) {
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   gt::RuntimeNet generator{nullptr};
@@ -244,10 +252,7 @@ torch::Tensor run_samples(const fs::path& from, const json& config, const torch:
     generator->eval();
     forward = [&](const torch::Tensor& batch) { return generator->forward(batch); };
   }
-  c10::InferenceMode guard;
-  std::vector<torch::Tensor> parts;
-  for (int64_t s = 0; s < z.size(0); s += 500) parts.push_back(forward(z.narrow(0, s, std::min<int64_t>(500, z.size(0) - s))));
-  return torch::cat(parts);
+  return in_batches(forward, z);
 }
 
 int cmd_sample(int argc, char** argv) {
@@ -330,12 +335,13 @@ int cmd_translate(int argc, char** argv) {
   const auto [side, channels] = gt::source_format(config, direction == "ba");
   gc::data::ImageFolder images(in, gc::data::ImageFolderOptions().image_size(side).channels(channels));
   // Every output is NAME.png: two inputs that differ only in their extension would collide.
-  std::map<fs::path, fs::path> targets;
+  std::vector<fs::path> targets;  // the output of images.paths()[i]
+  std::map<fs::path, fs::path> written_from;
   for (const auto& p : images.paths()) {
-    const fs::path target = out / p.lexically_relative(in).replace_extension(".png");
-    const auto [it, fresh] = targets.emplace(target, p);
+    targets.push_back(out / p.lexically_relative(in).replace_extension(".png"));
+    const auto [it, fresh] = written_from.emplace(targets.back(), p);
     GANCRAFT_CHECK(fresh, OptionError, p.string(), " and ", it->second.string(), " would both be written to ",
-                   target.string(), "; rename one");
+                   targets.back().string(), "; rename one");
   }
   fs::path used;
   const auto translate = gt::restore_model_view(config, from, /*generate=*/false, direction == "ba", &used);
@@ -346,9 +352,8 @@ int cmd_translate(int argc, char** argv) {
     for (size_t i = start; i < end; ++i) sources.push_back(images.get(i).data);
     const torch::Tensor outputs = translate(torch::stack(sources));
     for (size_t i = start; i < end; ++i) {
-      const fs::path target = out / images.paths()[i].lexically_relative(in).replace_extension(".png");
-      fs::create_directories(target.parent_path());
-      gc::io::write_png(target, gc::io::to_uint8_image(outputs[static_cast<int64_t>(i - start)]));
+      fs::create_directories(targets[i].parent_path());
+      gc::io::write_png(targets[i], gc::io::to_uint8_image(outputs[static_cast<int64_t>(i - start)]));
     }
   }
   std::cout << "translated " << images.paths().size() << " images of " << in.string() << " (" << side << "×" << side
@@ -384,11 +389,8 @@ json eval_fd_fmnist(const Options& o) {
     fs::path used;
     if (!gt::samples_from_noise(config)) {
       // A translation model: its outputs for the first n test sources of its task.
-      const torch::Tensor sources = gt::task_test_sources(config, n);
-      const auto translate = gt::restore_model_view(config, from, /*generate=*/false, /*reverse=*/false, &used);
-      std::vector<torch::Tensor> parts;
-      for (int64_t s = 0; s < n; s += 500) parts.push_back(translate(sources.narrow(0, s, std::min<int64_t>(500, n - s))));
-      images = torch::cat(parts);
+      images = in_batches(gt::restore_model_view(config, from, /*generate=*/false, /*reverse=*/false, &used),
+                          gt::task_test_sources(config, n));
     } else {
       at::Generator gen = gc::make_generator(static_cast<uint64_t>(integer(o.get("seed", "0"), "--seed")));
       const torch::Tensor z = torch::randn({n, config["model"]["latent_dim"].get<int64_t>()}, gen);

@@ -33,8 +33,7 @@ int64_t image_size(const json& c) { return c["model"]["image_size"].get<int64_t>
 int64_t channels(const json& c) { return c["model"]["channels"].get<int64_t>(); }
 
 models::Pix2PixOptions pix2pix_options(const json& c) {
-  const int64_t src = c["data"]["source_channels"].is_null() ? channels(c) : c["data"]["source_channels"].get<int64_t>();
-  auto o = models::Pix2PixOptions(src, channels(c))
+  auto o = models::Pix2PixOptions(source_format(c, /*reverse=*/false).second, channels(c))
                .generator_optimizer(optimizer_options(c["trainer"]["g_optimizer"]))
                .discriminator_optimizer(optimizer_options(c["trainer"]["d_optimizer"]));
   if (auto v = opt<int64_t>(c, "g_width")) o.generator_width(*v);
@@ -241,7 +240,7 @@ void check_model_config(const json& c) {
                  "model.channels), got ", sc.dump(), " for ", kind, " on ", data);
   GANCRAFT_CHECK(sc.is_null() || sc == 1 || sc == 3, OptionError, "data.source_channels: must be 1 or 3, got ", sc.dump());
   GANCRAFT_CHECK(channels(c) == 1 || channels(c) == 3, OptionError, "model.channels: must be 1 or 3, got ", channels(c));
-  if (data.rfind("fashion_mnist", 0) == 0 || data == "mnist")
+  if (fashion_mnist_data(c) || data == "mnist")
     GANCRAFT_CHECK(side == 28 && channels(c) == 1, OptionError, "model.image_size and model.channels: ", data,
                    " images are 28×28 with 1 channel, got ", side, " and ", channels(c));
   if (data == "cifar10")
@@ -286,6 +285,7 @@ int train_model(const json& config, const fs::path& out, bool resume, const Job&
     // checked on one source before anything is written.
     auto check = [&] {
       const auto& v = data.views;
+      if (!v.grid_sources.defined()) return;  // the VAE-GAN: nothing to translate
       const torch::Tensor& like = v.grid_targets.defined() ? v.grid_targets : v.grid_sources;
       const torch::Tensor one = trainer.translate(v.grid_sources.narrow(0, 0, 1));
       GANCRAFT_CHECK(one.sizes().slice(1) == like.sizes().slice(1), OptionError, "model: the ",
@@ -294,10 +294,7 @@ int train_model(const json& config, const fs::path& out, bool resume, const Job&
                      v.grid_targets.defined() ? "targets" : "other domain", " have shape ", like.sizes().slice(1),
                      " (check model.image_size, model.scale and model.channels)");
     };
-    rc = train_run(trainer, config, out, resume, job, data.views, /*images=*/true,
-                   [&] {
-                     if (data.views.grid_sources.defined()) check();
-                   },
+    rc = train_run(trainer, config, out, resume, job, data.views, /*images=*/true, check,
                    [&] { fit_on(trainer, data); });
   });
   return rc;
