@@ -4,7 +4,7 @@
 //
 //   bench_translation --task pix2pix|pix2pix-l1|sr|sr-l1|bicubic|vae-gan|vae|cyclegan --out DIR
 //                     [--steps N] [--batch 32] [--threads 2] [--seed 0] [--sigma S]
-//                     [--identity 0.5] [--g-width 16] [--decay-from STEP] [--data DIR] [--classifier FILE]
+//                     [--identity 0.5] [--cycle 10] [--g-width 16] [--d-width 32] [--decay-from STEP] [--data DIR] [--classifier FILE]
 //
 // Writes DIR/results.json (FD-FMNIST of the outputs against the real test images, PSNR, SSIM,
 // the FD-FMNIST classifier's accuracy on the outputs, training steps/s and seconds) and
@@ -15,9 +15,9 @@
 // (A) and edge maps (B) from disjoint halves of the training set; its outputs are the test
 // images' edge maps drawn by G (scored against their Sobel edge maps), and results.json adds the
 // classifier's accuracy and FD-FMNIST of F's garments drawn from the test images' edge maps
-// (DIR/grid_ba.png shows them); --identity, --g-width and --decay-from (linear decay of the
-// learning rates to 0 after that step; 0 keeps them constant) set its identity weight,
-// generator width and schedule.
+// (DIR/grid_ba.png shows them); --identity, --cycle, --g-width, --d-width and --decay-from
+// (linear decay of the learning rates to 0 after that step; 0 keeps them constant) set its
+// identity and cycle weights, network widths and schedule.
 #include <gancraft/gan.hpp>
 
 #include "../examples/example_args.hpp"
@@ -79,7 +79,7 @@ int main(int argc, char** argv) try {
   examples::Args a(argc, argv,
                    {{"task", "pix2pix"}, {"out", ""}, {"steps", "3000"}, {"batch", "32"}, {"threads", "2"},
                     {"seed", "0"}, {"sigma", "1"}, {"data", "/usr/share/datasets/fashion-mnist"},
-                    {"identity", "0.5"}, {"g-width", "16"}, {"decay-from", "0"},
+                    {"identity", "0.5"}, {"cycle", "10"}, {"g-width", "16"}, {"d-width", "32"}, {"decay-from", "0"},
                     {"classifier", std::string(GANCRAFT_SOURCE_DIR) + "/tools/data/fd_fmnist.pt"}});
   const std::string task = a.str("task");
   GANCRAFT_CHECK(!a.str("out").empty(), OptionError, "--out DIR is required");
@@ -120,7 +120,9 @@ int main(int argc, char** argv) try {
     const int64_t decay_from = a.integer("decay-from");
     gc::ModelTrainer trainer(gc::models::CycleGAN<>(gc::models::CycleGANOptions({1, 28, 28})
                                                         .identity_weight(std::stod(a.str("identity")))
-                                                        .generator_width(a.integer("g-width"))),
+                                                        .cycle_weight(std::stod(a.str("cycle")))
+                                                        .generator_width(a.integer("g-width"))
+                                                        .discriminator_width(a.integer("d-width"))),
                              gc::TrainerOptions()
                                  .batch_size(a.integer("batch"))
                                  .steps(a.integer("steps"))
@@ -182,7 +184,9 @@ int main(int argc, char** argv) try {
   r["seed"] = a.integer("seed");
   if (cycle) {
     r["identity_weight"] = std::stod(a.str("identity"));
+    r["cycle_weight"] = std::stod(a.str("cycle"));
     r["generator_width"] = a.integer("g-width");
+    r["discriminator_width"] = a.integer("d-width");
     r["decay_from"] = a.integer("decay-from");
   }
   r["train_seconds"] = s.train_seconds;

@@ -172,7 +172,7 @@ class DCGANGeneratorImpl : public torch::nn::Cloneable<DCGANGeneratorImpl> {
     const bool spatial = z.dim() == 4 && z.size(1) == latent && z.size(2) == 1 && z.size(3) == 1;
     GANCRAFT_CHECK(flat || spatial, ShapeError, "DCGANGenerator: expected z of shape [N, ",
                    latent, "] or [N, ", latent, ", 1, 1], got ", z.sizes());
-    return net_->forward(z.reshape({z.size(0), latent, 1, 1}));
+    return net_->forward(z.reshape({-1, latent, 1, 1}));  // -1: an exported trace serves any batch
   }
 
   /// FLOPs (2 × multiply-accumulates of the transposed convolutions) of one

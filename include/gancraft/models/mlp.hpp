@@ -89,7 +89,7 @@ class MLPGeneratorImpl : public torch::nn::Cloneable<MLPGeneratorImpl> {
                    z.sizes());
     auto out = net_->forward(z);
     if (options.output_shape().empty()) return out;
-    std::vector<int64_t> shape{z.size(0)};
+    std::vector<int64_t> shape{-1};  // -1, not z.size(0): an exported trace serves any batch
     shape.insert(shape.end(), options.output_shape().begin(), options.output_shape().end());
     return out.reshape(shape);
   }

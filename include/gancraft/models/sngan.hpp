@@ -298,8 +298,8 @@ class SNGANGeneratorImpl : public torch::nn::Cloneable<SNGANGeneratorImpl> {
     const bool spatial = z.dim() == 4 && z.size(1) == latent && z.size(2) == 1 && z.size(3) == 1;
     GANCRAFT_CHECK(flat || spatial, ShapeError, "SNGANGenerator: expected z of shape [N, ",
                    latent, "] or [N, ", latent, ", 1, 1], got ", z.sizes());
-    auto h = linear_->forward(z.reshape({z.size(0), latent}))
-                 .view({z.size(0), options.channels(), 4, 4});
+    // -1, not z.size(0): an exported trace serves any batch size.
+    auto h = linear_->forward(z.reshape({-1, latent})).view({-1, options.channels(), 4, 4});
     h = blocks_->forward(h);
     return torch::tanh(conv_->forward(torch::relu(bn_->forward(h))));
   }

@@ -374,8 +374,12 @@ class Trainer final : public TrainingLoop {
     return generate_impl(z, labels);
   }
 
- private:
-  torch::Tensor generate_impl(const torch::Tensor& z, const torch::Tensor& labels) {
+  /// Runs `f(generator())` in the sampling view that `generate` uses: no graph, G in the mode
+  /// `TrainerOptions::sample_mode` names (restored after, with its buffers), LibTorch's global
+  /// stream restored, the averaged weights swapped in when `hooks::GeneratorEMA` keeps them.
+  /// `export_generator` traces G inside it.
+  template <class F>
+  auto view(F f) {
     torch::NoGradGuard no_grad;
     torch::nn::Module& m = detail::module_of(g_);
     detail::ModeGuard mode(m);
@@ -384,14 +388,20 @@ class Trainer final : public TrainingLoop {
     detail::GlobalGeneratorGuard global_rng;
     // Averaged weights (GeneratorEMA) stand in for G's own, which are put back afterwards.
     detail::ParameterSwap swap(m, sampling_parameters());
-    const torch::Tensor y = labels.defined() ? labels.to(options_.device(), torch::kLong) : labels;
+    std::unique_ptr<detail::BufferGuard> buffers;
     if (options_.sample_mode() == SampleMode::Eval) {
       m.eval();
-      return g_forward(z.to(options_.device()), y);
+    } else {
+      buffers = std::make_unique<detail::BufferGuard>(m);
+      m.train(true);
     }
-    detail::BufferGuard buffers(m);
-    m.train(true);
-    return g_forward(z.to(options_.device()), y);
+    return f(g_);
+  }
+
+ private:
+  torch::Tensor generate_impl(const torch::Tensor& z, const torch::Tensor& labels) {
+    const torch::Tensor y = labels.defined() ? labels.to(options_.device(), torch::kLong) : labels;
+    return view([&](G&) { return g_forward(z.to(options_.device()), y); });
   }
 
   /// `n` latents from the training stream. With a sharding policy they are this process's rows
