@@ -4,6 +4,7 @@
 //   gancraft sample --run DIR [--checkpoint STEP] --n N --out FILE.png|FILE.csv [--seed S]
 //                   [--truncation T] [--interpolate K]
 //   gancraft translate --run DIR [--checkpoint STEP] --in FOLDER --out FOLDER [--direction ab|ba]
+//   gancraft export --run DIR [--checkpoint STEP] --out FILE.pt [--truncation T] [--direction ab|ba]
 //   gancraft report DIR
 //   gancraft info
 //   gancraft config-doc            (prints docs/config.md)
@@ -23,6 +24,7 @@
 #include <gancraft/detail/threads.hpp>
 #include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
+#include <gancraft/io/export.hpp>
 
 #include <torch/version.h>
 
@@ -49,6 +51,8 @@ constexpr const char* kUsage =
     "         [--truncation T] [--interpolate K]\n"
     "  translate --run DIR [--checkpoint STEP] --in FOLDER --out FOLDER [--direction ab|ba]\n"
     "         (a translation model's outputs for a folder of images; see docs/translation.md)\n"
+    "  export --run DIR [--checkpoint STEP] --out FILE.pt [--truncation T] [--direction ab|ba]\n"
+    "         (the generator as TorchScript for torch::jit::load / torch.jit.load; docs/export.md)\n"
     "  report DIR\n"
     "  info\n"
     "  config-doc\n"
@@ -362,6 +366,36 @@ int cmd_translate(int argc, char** argv) {
   return 0;
 }
 
+/// `gancraft export`: a run's generator (or translator) as a TorchScript file (docs/export.md).
+int cmd_export(int argc, char** argv) {
+  Options o(argc, argv, 2, {"run", "checkpoint", "out", "truncation", "direction"}, {});
+  const fs::path run = o.need("run"), out = o.need("out");
+  const std::string direction = o.get("direction", "ab");
+  GANCRAFT_CHECK(direction == "ab" || direction == "ba", OptionError, "--direction must be ab or ba, got '", direction, "'");
+  const double truncation = o.values.count("truncation") ? number(o.get("truncation"), "--truncation") : 0.0;
+  GANCRAFT_CHECK(!o.values.count("truncation") || truncation > 0, OptionError, "--truncation must be > 0, got ", truncation);
+  json config;
+  const fs::path from = run_checkpoint(run, o, config);
+  GANCRAFT_CHECK(!o.values.count("truncation") || gt::samples_from_noise(config), OptionError,
+                 "--truncation: this run's model (", config["model"]["kind"].get<std::string>(),
+                 ") translates images and draws no latents");
+  fs::path used;
+  torch::jit::Module module;
+  if (gt::is_model_kind(config)) {
+    module = gt::export_model(config, from, direction == "ba", truncation, &used);
+  } else {
+    GANCRAFT_CHECK(direction == "ab", OptionError, "--direction ba: only cycle_gan translates both ways");
+    gt::RuntimeNet generator = gt::make_generator(config);
+    used = gc::load_generator(generator, from);
+    module = gc::export_generator(generator, config["model"]["latent_dim"].get<int64_t>(), 0,
+                                  gc::ExportOptions().truncation(truncation));
+  }
+  gc::io::save_module(module, out);
+  std::cout << "exported the " << module.attr("kind").toStringRef() << " of " << used.string() << " to "
+            << out.string() << "\n";
+  return 0;
+}
+
 /// FD-FMNIST of a run's generator (or of the test set, the floor) against a Fashion-MNIST split.
 json eval_fd_fmnist(const Options& o) {
   auto classifier = gc::metrics::load_fd_fmnist_classifier(gt::fd_fmnist_weights(o.get("classifier")));
@@ -486,6 +520,7 @@ int main(int argc, char** argv) try {
   if (cmd == "train") return cmd_train(argc, argv);
   if (cmd == "sample") return cmd_sample(argc, argv);
   if (cmd == "translate") return cmd_translate(argc, argv);
+  if (cmd == "export") return cmd_export(argc, argv);
   if (cmd == "info") return cmd_info();
   if (cmd == "launch") return gt::cmd_launch(argc, argv);
   if (cmd == "config-doc") {

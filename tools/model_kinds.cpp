@@ -7,6 +7,7 @@
 
 #include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/gan.hpp>
+#include <gancraft/io/export.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -324,6 +325,38 @@ ModelView restore_model_view(const json& config, const fs::path& checkpoint, boo
                  generate ? "this run's model translates images and does not sample from noise: use gancraft translate"
                           : "--direction ba: only cycle_gan translates both ways");
   return view;
+}
+
+torch::jit::Module export_model(const json& config, const fs::path& checkpoint, bool reverse, double truncation,
+                                fs::path* used) {
+  std::optional<torch::jit::Module> out;
+  const auto options = ExportOptions().truncation(truncation);
+  with_configured_model(config, [&](auto model) {
+    using M = decltype(model);
+    ModelTrainer<M> trainer(std::move(model), trainer_options(config));
+    const auto info = trainer.resume(checkpoint);
+    if (used) *used = info.checkpoint;
+    const auto [side, ch] = source_format(config, reverse);
+    const torch::Tensor example = torch::zeros({2, ch, side, side});
+    if constexpr (requires(M& m, const torch::Tensor& x) { m.translate_ba(x); }) {
+      if (reverse) {
+        torch::nn::Module& f = *trainer.network("generator_ba").module;
+        out = trainer.view([&](M& m) {
+          auto traced = trace_network(f, {example.to(trainer.options().device())},
+                                      [&](const std::vector<torch::Tensor>& x) { return m.translate_ba(x[0]); });
+          gancraft::detail::describe_export(traced, "translator", 0, 0, options);
+          return traced;
+        });
+        return;
+      }
+    }
+    GANCRAFT_CHECK(!reverse, OptionError, "--direction ba: only cycle_gan translates both ways");
+    if constexpr (gancraft::detail::model_generates<M>)
+      out = export_generator(trainer, options);
+    else
+      out = export_translator(trainer, example, options);
+  });
+  return *out;
 }
 
 torch::Tensor task_test_sources(const json& config, int64_t n) {

@@ -6,6 +6,7 @@
 #include "config.hpp"
 #include "job.hpp"
 
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -45,6 +46,13 @@ using ModelView = std::function<torch::Tensor(const torch::Tensor&)>;
 /// domain B → A). The view keeps the model alive.
 ModelView restore_model_view(const json& config, const std::filesystem::path& checkpoint, bool generate, bool reverse,
                              std::filesystem::path* used);
+
+/// The model of run `config` restored from `checkpoint` (as `restore_model_view`), exported
+/// for `gancraft export`: the VAE-GAN's decoder (`export_generator`), a translator's G
+/// (`export_translator`), or with `reverse` CycleGAN's F. `truncation` goes to the exported
+/// `sample(n)` of a generator.
+torch::jit::Module export_model(const json& config, const std::filesystem::path& checkpoint, bool reverse,
+                                double truncation, std::filesystem::path* used);
 
 /// The first `n` test sources of a Fashion-MNIST translation task (for `eval fd-fmnist`).
 torch::Tensor task_test_sources(const json& config, int64_t n);

@@ -1,10 +1,12 @@
 // The gancraft command-line tool: subcommands, config errors, refusal to overwrite, docs/config.md.
 #include "tools/config.hpp"
+#include "tools/experiment.hpp"
 
 #ifdef GANCRAFT_CLI  // defined when the tool is built (GANCRAFT_BUILD_TOOLS)
 
 #include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
+#include <gancraft/io/export.hpp>
 
 #include "../support/catch.hpp"
 
@@ -208,6 +210,29 @@ TEST_CASE("sample draws image grids with truncation and spherical interpolation"
   torch::Tensor walk = gancraft::io::read_png(out / "i.png");
   CHECK(walk.size(0) == 2 + 3 * 30);  // 3 rows of 5 steps
   CHECK(walk.size(1) == 2 + 5 * 30);
+
+  // export: a TorchScript file that runs the checkpoint's generator, loaded without gancraft.
+  auto e = cli("export --run " + out.string() + " --out " + (out / "g.ts").string() + " --truncation 0.5");
+  INFO(e.out);
+  REQUIRE(e.rc == 0);
+  CHECK_THAT(e.out, ContainsText("exported the generator of") && ContainsText("step-000004"));
+  torch::jit::Module exported = torch::jit::load((out / "g.ts").string());
+  exported.eval();
+  const json config = gt::read_config_file(out / "config.json");
+  gt::RuntimeNet generator = gt::make_generator(config);
+  gancraft::load_generator(generator, out / "checkpoints");
+  generator->eval();
+  const torch::Tensor z = torch::randn({3, config["model"]["latent_dim"].get<int64_t>()});
+  torch::NoGradGuard no_grad;
+  CHECK(torch::equal(exported.forward({z}).toTensor(), generator->forward(z)));
+  CHECK(exported.attr("truncation").toDouble() == 0.5);
+  size_t names = 0;
+  for (const auto& p : exported.named_parameters()) names += generator->named_parameters().contains(p.name);
+  CHECK(names == generator->parameters().size());
+  auto bad = cli("export --run " + out.string() + " --out " + (out / "x.ts").string() + " --direction ba");
+  CHECK(bad.rc != 0);
+  CHECK_THAT(bad.out, ContainsText("only cycle_gan translates both ways"));
+  CHECK_FALSE(fs::exists(out / "x.ts"));
 }
 
 TEST_CASE("info names versions and the BLAS, unknown commands and metrics refuse", "[cli]") {
@@ -380,6 +405,21 @@ TEST_CASE("translation models train, resume exactly, translate folders and refus
   auto sample = cli("sample --run " + straight.string() + " --n 4 --out " + (out / "s.png").string());
   CHECK(sample.rc != 0);
   CHECK_THAT(sample.out, ContainsText("use gancraft translate"));
+  // export of a translator: the same U-Net as TorchScript.
+  auto ex = cli("export --run " + straight.string() + " --out " + (out / "unet.ts").string());
+  INFO(ex.out);
+  REQUIRE(ex.rc == 0);
+  {
+    torch::jit::Module m = torch::jit::load((out / "unet.ts").string());
+    m.eval();
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x = torch::stack({folder.get(0).data, folder.get(1).data, folder.get(0).data});
+    CHECK(m.attr("kind").toStringRef() == "translator");
+    CHECK(torch::equal(m.forward({x}).toTensor(), unet->forward(x)));
+  }
+  auto truncated = cli("export --run " + straight.string() + " --out " + (out / "t.ts").string() + " --truncation 1");
+  CHECK(truncated.rc != 0);
+  CHECK_THAT(truncated.out, ContainsText("translates images and draws no latents"));
 
   // CycleGAN on two unpaired folders: trains, and translates both ways.
   const fs::path cycle = fresh("cycle_folders");
@@ -402,6 +442,17 @@ TEST_CASE("translation models train, resume exactly, translate folders and refus
     const auto b_index = folder.paths()[0].filename() == "b.png" ? 0 : 1;
     const torch::Tensor expected = gancraft::io::to_uint8_image(f->forward(folder.get(b_index).data.unsqueeze(0))[0]);
     CHECK(torch::equal(gancraft::io::read_png(out / "ba" / "sub" / "b.png"), expected));
+  }
+  // export --direction ba is F as TorchScript.
+  auto fx = cli("export --run " + cycle.string() + " --direction ba --out " + (out / "f.ts").string());
+  INFO(fx.out);
+  REQUIRE(fx.rc == 0);
+  {
+    torch::jit::Module m = torch::jit::load((out / "f.ts").string());
+    m.eval();
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x = torch::stack({folder.get(0).data, folder.get(1).data, folder.get(1).data});
+    CHECK(torch::equal(m.forward({x}).toTensor(), f->forward(x)));
   }
 
   // The Fashion-MNIST CycleGAN: domain A is the edge maps, so G (translate, the grids) makes
