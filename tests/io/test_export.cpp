@@ -86,7 +86,8 @@ TEST_CASE("an exported DCGAN generator gives the trainer's EMA samples in C++, a
     CHECK_FALSE(torch::allclose(trainer.generator()->forward(z), expected, 1e-4, 1e-5));
     trainer.generator()->train();
   }
-  // The parameters under their C++ names, with the sampled (EMA) values; BatchNorm's buffers too.
+  // The parameters and BatchNorm's buffers under their C++ names and shapes (the values are
+  // the EMA's: the outputs above match).
   const auto exported = named_tensors(m);
   const auto own = named_tensors(*trainer.generator());
   REQUIRE(exported.size() == own.size());
@@ -269,6 +270,12 @@ TEST_CASE("export refuses a trace that froze the batch size and a network that u
   const torch::Tensor z = torch::randn({6, 4});
   CHECK(torch::equal(gc::export_generator(fixed, 4).forward({z}).toTensor(), fixed(z)));
   CHECK(fixed->is_training());  // its mode is left as it was
+  // LibTorch's global stream is left as it was: the example latents come from no one's draw.
+  torch::manual_seed(31);
+  const torch::Tensor plain_draw = torch::randn({4});
+  torch::manual_seed(31);
+  (void)gc::export_generator(fixed, 4);
+  CHECK(torch::equal(torch::randn({4}), plain_draw));
 
   torch::nn::Linear other(4, 8);
   const std::string foreign = gc::test::error_message<gc::OptionError>([&] {

@@ -11,6 +11,7 @@
 #include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/detail/exception_text.hpp>
 #include <gancraft/error.hpp>
+#include <gancraft/version.hpp>
 #include <gancraft/training/model_trainer.hpp>
 #include <gancraft/training/scoped_state.hpp>
 #include <gancraft/training/trainer.hpp>
@@ -73,6 +74,16 @@ inline std::vector<torch::Tensor> one_row_more(const std::vector<torch::Tensor>&
   return out;
 }
 
+/// The last non-empty line of an error: TorchScript's interpreter puts the cause there, after
+/// "The following operation failed in the TorchScript interpreter."
+inline std::string last_line(const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  std::string s = c10 ? c10->what_without_backtrace() : e.what();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s.substr(s.find_last_of('\n') + 1);
+}
+
+/// The inputs' shapes, for error messages.
 inline std::string shape_list(const std::vector<torch::Tensor>& inputs) {
   std::ostringstream os;
   for (size_t i = 0; i < inputs.size(); ++i) os << (i ? ", " : "") << inputs[i].sizes();
@@ -90,8 +101,7 @@ inline std::string shape_list(const std::vector<torch::Tensor>& inputs) {
 /// control flow that depends on values is frozen, and a shape read as a number in C++
 /// (`x.size(0)` in a `view`) is a constant. So the trace is run again on a batch one row larger
 /// (each input with its first row appended) and compared with `fn`, under the same random seed.
-/// @throws OptionError when tracing fails (a parameter of another module, an output that is not
-///         a tensor) or when the traced module disagrees with `fn` at the second batch size.
+/// @throws OptionError when tracing fails (say, on a parameter of another module) or when the traced module disagrees with `fn` at the second batch size.
 inline torch::jit::Module trace_network(torch::nn::Module& network, const std::vector<torch::Tensor>& inputs,
                                         const std::function<torch::Tensor(const std::vector<torch::Tensor>&)>& fn) {
   GANCRAFT_CHECK(!inputs.empty(), OptionError, "trace_network: no example inputs");
@@ -130,8 +140,15 @@ inline torch::jit::Module trace_network(torch::nn::Module& network, const std::v
 
   // The same outputs at another batch size, or the trace froze a shape.
   const auto more = detail::one_row_more(inputs);
+  torch::Tensor expected;
   torch::manual_seed(check_seed);
-  const torch::Tensor expected = fn(more);
+  try {
+    expected = fn(more);
+  } catch (const std::exception& e) {
+    throw OptionError(detail::str("trace_network: the network itself fails on a batch of ", more[0].size(0),
+                                  " (each input with its first row appended), which the check of the trace runs: ",
+                                  detail::short_what(e)));
+  }
   std::vector<torch::jit::IValue> args(more.begin(), more.end());
   torch::Tensor got;
   torch::manual_seed(check_seed);
@@ -142,7 +159,7 @@ inline torch::jit::Module trace_network(torch::nn::Module& network, const std::v
                           " (it was traced on ", inputs[0].size(0),
                           "): its forward probably reads a shape as a number (x.size(0) in view or reshape), "
                           "which tracing records as a constant; use -1 or flatten/unflatten instead (",
-                          detail::short_what(e), ")"));
+                          detail::last_line(e), ")"));
   }
   GANCRAFT_CHECK(got.sizes() == expected.sizes() && torch::allclose(got, expected, 1e-5, 1e-6), OptionError,
                  "trace_network: the traced network disagrees with the network on a batch of ", more[0].size(0),
@@ -156,10 +173,15 @@ namespace detail {
 
 /// The exported module's attributes (read by `gancraft sample` and by Python as `m.kind`,
 /// `m.latent_dim`, ...) and its `sample(n)` method for generators.
-inline void describe_export(torch::jit::Module& m, const std::string& kind, int64_t latent_dim, int64_t num_classes,
-                            const ExportOptions& options) {
+/// `OptionError` for options no export can take.
+inline void check_export_options(const ExportOptions& options) {
   GANCRAFT_CHECK(options.truncation() >= 0, OptionError, "export: truncation must be >= 0 (0: none), got ",
                  options.truncation());
+}
+
+inline void describe_export(torch::jit::Module& m, const std::string& kind, int64_t latent_dim, int64_t num_classes,
+                            const ExportOptions& options) {
+  check_export_options(options);
   m.register_attribute("kind", c10::StringType::get(), kind);
   m.register_attribute("latent_dim", c10::IntType::get(), latent_dim);
   m.register_attribute("num_classes", c10::IntType::get(), num_classes);
@@ -185,6 +207,8 @@ template <class G>
 torch::jit::Module export_traced_generator(G& g, torch::nn::Module& m, int64_t latent_dim, int64_t num_classes,
                                            const ExportOptions& options) {
   constexpr bool conditional = ConditionalGenerator<G>;
+  check_export_options(options);
+  GlobalGeneratorGuard global_rng;  // the example latents leave the caller's stream as it was
   const auto device = m.parameters().empty() ? torch::Device(torch::kCPU) : m.parameters().front().device();
   std::vector<torch::Tensor> inputs{torch::randn({2, latent_dim}).to(device)};
   torch::jit::Module out;
@@ -223,7 +247,6 @@ torch::jit::Module export_generator(G& g, int64_t latent_dim, int64_t num_classe
   return detail::export_traced_generator(g, m, latent_dim, conditional ? num_classes : 0, options);
 }
 
-
 /// A GAN trainer's generator, exported in its sampling view: the mode `TrainerOptions::sample_mode`
 /// names and, with `hooks::GeneratorEMA`, the averaged weights. The latent size and class count
 /// are the trainer's. Otherwise as `export_generator(g, latent_dim, ...)`.
@@ -243,6 +266,7 @@ template <class M, class P>
   requires detail::model_generates<M>
 torch::jit::Module export_generator(ModelTrainer<M, P>& trainer, ExportOptions options = {}) {
   const int64_t latent = trainer.options().latent_dim();
+  detail::check_export_options(options);
   torch::nn::Module& net = *trainer.network("generator").module;
   return trainer.view([&](M& model) {
     const auto device = net.parameters().empty() ? torch::Device(torch::kCPU) : net.parameters().front().device();
@@ -265,6 +289,7 @@ torch::jit::Module export_translator(ModelTrainer<M, P>& trainer, const torch::T
   GANCRAFT_CHECK(example.defined() && example.dim() >= 2 && example.size(0) >= 1, ShapeError,
                  "export_translator: expected an example batch of sources [N, ...], got ",
                  example.defined() ? example.sizes() : c10::IntArrayRef{});
+  detail::check_export_options(options);
   torch::nn::Module& net = *trainer.network("generator").module;
   return trainer.view([&](M& model) {
     const auto device = net.parameters().empty() ? torch::Device(torch::kCPU) : net.parameters().front().device();
