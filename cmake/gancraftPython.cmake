@@ -15,3 +15,17 @@ if(NOT GANCRAFT_PYTHON)
   unset(_gancraft_python)
 endif()
 message(STATUS "gancraft: Python for the tests' Python-side checks: ${GANCRAFT_PYTHON}")
+
+# GANCRAFT_TENSORBOARD_PYTHON: a Python with the `tensorboard` package (scripts/deps.sh installs it
+# in the project's environment, .venv), whose event reader checks hooks::TensorBoard's files.
+if(NOT GANCRAFT_TENSORBOARD_PYTHON)
+  if(EXISTS "${PROJECT_SOURCE_DIR}/.venv/bin/python")
+    set(_gancraft_tb_python "${PROJECT_SOURCE_DIR}/.venv/bin/python")
+  else()
+    set(_gancraft_tb_python "${GANCRAFT_PYTHON}")
+  endif()
+  set(GANCRAFT_TENSORBOARD_PYTHON "${_gancraft_tb_python}" CACHE FILEPATH
+    "Python with the tensorboard package (the TensorBoard hook's test reads its event files)")
+  unset(_gancraft_tb_python)
+endif()
+message(STATUS "gancraft: Python with tensorboard for the TensorBoard test: ${GANCRAFT_TENSORBOARD_PYTHON}")

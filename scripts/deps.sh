@@ -37,9 +37,10 @@ fi
 
 # --- The wheel's virtual environment (PEP 668: never pip into a system Python). ---
 # Recreated only when scripts/requirements-wheel.txt changes; its copy in the environment
-# records what was installed.
+# records what was installed. Made for Debian's LibTorch too: its tests read TensorBoard's
+# files with the environment's tensorboard package.
 requirements=scripts/requirements-wheel.txt
-if [[ $kind == wheel ]] || [[ -d $gancraft_venv ]]; then
+if true; then
   if ! cmp -s "$requirements" "$gancraft_venv/gancraft-requirements.txt" ||
     ! "$gancraft_venv/bin/python" -c 'import torch' 2>/dev/null; then
     venv_python=

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,12 +31,16 @@ struct ConfigKey {
 /// Every key the tool understands, in documentation order.
 inline const std::vector<ConfigKey>& config_schema() {
   static const std::vector<ConfigKey> keys = {
-      {"model.kind", "string", "dcgan", {"dcgan", "mlp", "pix2pix", "super_resolution", "cycle_gan", "vae_gan"}, "Generator/discriminator pair: DCGAN (images) or MLP (vectors or images); or a model of docs/translation.md: pix2pix, SRGAN-style super-resolution, CycleGAN, VAE-GAN."},
+      {"model.kind", "string", "dcgan", {"dcgan", "sngan", "mlp", "pix2pix", "super_resolution", "cycle_gan", "vae_gan"}, "Generator/discriminator pair: DCGAN (images), the SNGAN ResNets (32×32 images; spectral norm in D) or MLP (vectors or images); or a model of docs/translation.md: pix2pix, SRGAN-style super-resolution, CycleGAN, VAE-GAN."},
       {"model.latent_dim", "integer", 100, {}, "Width of the latent noise z ~ N(0, I).", 1},
       {"model.image_size", "integer", 28, {}, "DCGAN: image side, 28, 32 or 64.", 1},
       {"model.channels", "integer", 1, {}, "DCGAN: image channels (1 gray, 3 RGB).", 1},
       {"model.base_width", "integer", 64, {}, "DCGAN: feature maps of the narrowest layer.", 1},
       {"model.d_batch_norm", "boolean", true, {}, "DCGAN: BatchNorm in the discriminator (turn off for gradient penalties)."},
+      {"model.sngan_g_channels", "integer", 256, {}, "sngan: channels of the generator's residual blocks (the paper's 256).", 1},
+      {"model.sngan_d_channels", "integer", 128, {}, "sngan: channels of the discriminator's residual blocks (the paper's 128).", 1},
+      {"model.spectral_norm", "boolean", false, {}, "dcgan, mlp: spectral normalisation of every discriminator layer (nn::SpectralNorm); sngan's discriminator always has it."},
+      {"model.pack", "integer", 1, {}, "dcgan, sngan, mlp: the discriminator judges groups of this many samples (PacGAN, nn::Pack); trainer.batch_size must be a multiple of it.", 1},
       {"model.hidden", "integer", 128, {}, "MLP: width of each hidden layer.", 1},
       {"model.layers", "integer", 2, {}, "MLP: number of hidden layers.", 0},
       {"model.g_width", "integer", nullptr, {}, "pix2pix, super_resolution, cycle_gan, vae_gan: width of the generator (U-Net, SRResNet, ResNet translator; the VAE-GAN's encoder and decoder); null: the model's default (32; cycle_gan 16).", 1},
@@ -57,8 +62,9 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"loss.penalty", "string", "none", {"none", "gradient_penalty", "r1", "r2"}, "Discriminator penalty added to every discriminator step."},
       {"loss.penalty_weight", "number", 10.0, {}, "λ of the gradient penalty, γ of R1/R2.", 0},
       {"loss.weight_clip", "number", 0.0, {}, "If > 0, clamp discriminator weights to [-c, c] after each update (original WGAN).", 0},
-      {"data.kind", "string", "fashion_mnist", {"fashion_mnist", "mnist", "cifar10", "ring", "grid", "fashion_mnist_edges", "fashion_mnist_low_res", "fashion_mnist_unpaired_edges", "paired_folders", "unpaired_folders"}, "Training data: an image data set, a 2-D Gaussian mixture, or a translation task (docs/translation.md): edge map → garment, low → high resolution, edge maps ↔ garments unpaired (from Fashion-MNIST), or folders of images."},
-      {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST and its tasks) or of cifar-10-batches-bin."},
+      {"data.kind", "string", "fashion_mnist", {"fashion_mnist", "mnist", "cifar10", "image_folder", "ring", "grid", "fashion_mnist_edges", "fashion_mnist_low_res", "fashion_mnist_unpaired_edges", "paired_folders", "unpaired_folders"}, "Training data: an image data set, a folder of PNG/JPEG images (image_folder: data.path, read at model.image_size with model.channels), a 2-D Gaussian mixture, or a translation task (docs/translation.md): edge map → garment, low → high resolution, edge maps ↔ garments unpaired (from Fashion-MNIST), or folders of images."},
+      {"data.path", "string", "/usr/share/datasets/fashion-mnist", {}, "Directory of the IDX files (MNIST, Fashion-MNIST and its tasks), of cifar-10-batches-bin, or image_folder's folder."},
+      {"augment.diffaugment", "string", "none", {}, "dcgan, sngan, mlp on images: DiffAugment of every image D sees (nn::DiffAugment): none, or a comma-separated list of color, translation, cutout."},
       {"data.a", "string", nullptr, {}, "paired_folders, unpaired_folders: the folder of domain A (the sources)."},
       {"data.b", "string", nullptr, {}, "paired_folders, unpaired_folders: the folder of domain B (the targets); paired files share their names."},
       {"data.source_channels", "integer", nullptr, {}, "pix2pix on paired_folders: channels A is read with (1 or 3); null: model.channels.", 1},
@@ -66,6 +72,7 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"data.seed", "integer", 0, {}, "Mixtures: seed of the training set.", 0},
       {"trainer.batch_size", "integer", 64, {}, "Real samples per discriminator step; also the generator's batch.", 1},
       {"trainer.steps", "integer", 3000, {}, "Generator updates in total (counting resumed ones).", 0},
+      {"trainer.epochs", "integer", nullptr, {}, "If set, train for this many passes over the data instead (trainer.steps is then ignored).", 1},
       {"trainer.d_steps_per_g_step", "integer", 1, {}, "Discriminator updates per generator update (n_critic).", 1},
       {"trainer.seed", "integer", 1, {}, "Seeds initialisation, noise, data order and penalties.", 0},
       {"trainer.threads", "integer", 1, {}, "LibTorch and BLAS threads (1 was fastest on a 2-core machine).", 1},
@@ -74,10 +81,14 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"trainer.g_optimizer.lr", "number", 2e-4, {}, "Generator learning rate."},
       {"trainer.g_optimizer.beta1", "number", 0.5, {}, "Adam β1 (generator)."},
       {"trainer.g_optimizer.beta2", "number", 0.999, {}, "Adam β2 (generator)."},
+      {"trainer.g_optimizer.eps", "number", 1e-8, {}, "Adam and RMSprop ε (generator).", 0},
+      {"trainer.g_optimizer.weight_decay", "number", 0.0, {}, "L2 weight decay (generator).", 0},
       {"trainer.d_optimizer.kind", "string", "adam", {"adam", "rmsprop", "sgd"}, "Discriminator optimizer."},
       {"trainer.d_optimizer.lr", "number", 2e-4, {}, "Discriminator learning rate."},
       {"trainer.d_optimizer.beta1", "number", 0.5, {}, "Adam β1 (discriminator)."},
       {"trainer.d_optimizer.beta2", "number", 0.999, {}, "Adam β2 (discriminator)."},
+      {"trainer.d_optimizer.eps", "number", 1e-8, {}, "Adam and RMSprop ε (discriminator).", 0},
+      {"trainer.d_optimizer.weight_decay", "number", 0.0, {}, "L2 weight decay (discriminator).", 0},
       {"trainer.lr_schedule", "string", "constant", {"constant", "linear"}, "Learning rates: constant, or linear decay to 0 from trainer.lr_decay_start to the last step."},
       {"trainer.lr_decay_start", "integer", 0, {}, "Linear schedule: the step after which the rates start to fall.", 0},
       {"trainer.clip_grad_norm", "number", 0.0, {}, "If > 0, the largest L2 norm of each network's gradients.", 0},
@@ -87,6 +98,9 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"hooks.log_every", "integer", 10, {}, "Steps between lines of metrics.jsonl.", 1},
       {"hooks.sample_every", "integer", 250, {}, "Steps between sample grids (image models; 0 = never).", 0},
       {"hooks.sample_count", "integer", 64, {}, "Images per sample grid (translation models: triples of source, output and target, from the first test sources or training examples).", 1},
+      {"hooks.tensorboard", "boolean", false, {}, "Also log to TensorBoard in OUT/tensorboard: the scalars of metrics.jsonl (every hooks.log_every steps), the sample grids (every hooks.sample_every) and this config as text."},
+      {"hooks.ema_decay", "number", 0.0, {}, "If > 0, keep an exponential moving average of G's weights with this decay (hooks::GeneratorEMA, e.g. 0.999); grids, evaluations, gancraft sample and export use it.", 0},
+      {"hooks.ema_start", "integer", 0, {}, "The average follows G's weights until this step.", 0},
       {"hooks.checkpoint_every", "integer", 1000, {}, "Steps between checkpoints.", 1},
       {"hooks.keep_last", "integer", 3, {}, "Checkpoints to keep (0 = all).", 0},
       {"hooks.divergence_guard", "string", "rollback", {"off", "stop", "rollback"}, "On NaN/Inf: do nothing, stop with an error, or roll back and halve the learning rates."},
@@ -96,6 +110,43 @@ inline const std::vector<ConfigKey>& config_schema() {
       {"hooks.eval_best", "boolean", true, {}, "Keep a checkpoint of the lowest FD-FMNIST in best/.", },
   };
   return keys;
+}
+
+/// Whether the key `model.<name>` applies to model kind `kind` (the report shows only those):
+/// every kind but the ones listed here reads none of the keys listed.
+inline bool model_key_applies(const std::string& name, const std::string& kind) {
+  const std::vector<std::string> images = {"dcgan", "sngan", "pix2pix", "super_resolution", "cycle_gan", "vae_gan"};
+  const std::vector<std::string> translation = {"pix2pix", "super_resolution", "cycle_gan", "vae_gan"};
+  static const std::map<std::string, std::vector<std::string>> only = {
+      {"latent_dim", {"dcgan", "sngan", "mlp", "vae_gan"}},
+      {"image_size", images},
+      {"channels", images},
+      {"base_width", {"dcgan"}},
+      {"sngan_g_channels", {"sngan"}},
+      {"sngan_d_channels", {"sngan"}},
+      {"spectral_norm", {"dcgan", "mlp"}},
+      {"pack", {"dcgan", "sngan", "mlp"}},
+      {"d_batch_norm", {"dcgan"}},
+      {"hidden", {"mlp"}},
+      {"layers", {"mlp"}},
+      {"g_width", translation},
+      {"d_width", translation},
+      {"levels", {"pix2pix", "super_resolution"}},
+      {"blocks", {"super_resolution", "cycle_gan"}},
+      {"scale", {"super_resolution"}},
+      {"adversarial", translation},
+      {"adversarial_weight", {"pix2pix", "super_resolution"}},
+      {"l1_weight", {"pix2pix", "super_resolution"}},
+      {"content_weight", {"super_resolution"}},
+      {"cycle_weight", {"cycle_gan"}},
+      {"identity_weight", {"cycle_gan"}},
+      {"pool_size", {"cycle_gan"}},
+      {"gamma", {"vae_gan"}},
+      {"sigma", {"vae_gan"}},
+      {"kl_weight", {"vae_gan"}},
+  };
+  const auto it = only.find(name);
+  return it == only.end() || std::find(it->second.begin(), it->second.end(), kind) != it->second.end();
 }
 
 /// Whether the data are Fashion-MNIST or a task made from it (FD-FMNIST scores them against
@@ -173,34 +224,46 @@ inline bool has_type(const json& v, const std::string& type) {
   return false;
 }
 
-inline void check_tree(const json& node, const std::string& prefix, const std::string& source) {
+/// Appends one "path: problem" line to `errors` for every key of `node` (under `prefix`) that
+/// the schema does not know, or whose value has the wrong type, range or choice.
+inline void check_tree(const json& node, const std::string& prefix, std::vector<std::string>& errors) {
   for (const auto& [name, value] : node.items()) {
     const std::string path = prefix.empty() ? name : prefix + "." + name;
     if (const ConfigKey* key = find_key(path)) {
       if (value.is_null() && key->default_value.is_null()) continue;  // an optional key left unset
-      GANCRAFT_CHECK(has_type(value, key->type), OptionError, source, ": ", path, ": expected ",
-                     key->type, ", got ", shown(value));
-      GANCRAFT_CHECK(key->minimum.is_null() || value.get<double>() >= key->minimum.get<double>(),
-                     OptionError, source, ": ", path, ": must be at least ", key->minimum.dump(),
-                     ", got ", shown(value));
+      if (!has_type(value, key->type)) {
+        errors.push_back(gancraft::detail::str(path, ": expected ", key->type, ", got ", shown(value)));
+        continue;
+      }
+      if (!key->minimum.is_null() && value.get<double>() < key->minimum.get<double>())
+        errors.push_back(gancraft::detail::str(path, ": must be at least ", key->minimum.dump(), ", got ", shown(value)));
       if (!key->choices.empty()) {
         const auto s = value.get<std::string>();
         if (std::find(key->choices.begin(), key->choices.end(), s) == key->choices.end()) {
           std::string list;
           for (const auto& c : key->choices) list += (list.empty() ? "" : ", ") + c;
-          throw OptionError(gancraft::detail::str(source, ": ", path, ": \"", s,
-                                                  "\" is not one of ", list));
+          errors.push_back(gancraft::detail::str(path, ": \"", s, "\" is not one of ", list));
         }
       }
     } else if (is_group(path)) {
-      GANCRAFT_CHECK(value.is_object(), OptionError, source, ": ", path,
-                     ": expected an object of settings, got ", shown(value));
-      check_tree(value, path, source);
+      if (!value.is_object())
+        errors.push_back(gancraft::detail::str(path, ": expected an object of settings, got ", shown(value)));
+      else
+        check_tree(value, path, errors);
     } else {
-      throw OptionError(gancraft::detail::str(source, ": unknown key \"", path,
-                                              "\"; nearest valid keys: ", nearest_keys(path)));
+      errors.push_back(gancraft::detail::str("unknown key \"", path, "\"; nearest valid keys: ", nearest_keys(path)));
     }
   }
+}
+
+/// One `OptionError` for every problem in `errors`: "source: problem" for one, else the count
+/// and one problem per line.
+inline void throw_config_errors(const std::string& source, const std::vector<std::string>& errors) {
+  if (errors.empty()) return;
+  if (errors.size() == 1) throw OptionError(gancraft::detail::str(source, ": ", errors[0]));
+  std::string text = gancraft::detail::str(source, ": ", errors.size(), " problems:");
+  for (const auto& e : errors) text += "\n  " + e;
+  throw OptionError(text);
 }
 
 }  // namespace detail
@@ -209,7 +272,9 @@ inline void check_tree(const json& node, const std::string& prefix, const std::s
 /// default filled in. `source` names the config in errors.
 inline json resolve_config(const json& config, const std::string& source) {
   GANCRAFT_CHECK(config.is_object(), OptionError, source, ": the config must be a JSON object");
-  detail::check_tree(config, "", source);
+  std::vector<std::string> errors;  // every problem at once, not one per attempt
+  detail::check_tree(config, "", errors);
+  detail::throw_config_errors(source, errors);
   json resolved = json::object();
   for (const auto& k : config_schema()) {
     // Appended rather than `"/" + path`: GCC 12 warns falsely (-Wstringop-overflow) on that.

@@ -6,6 +6,9 @@
 #include <gancraft/gan.hpp>
 
 #include <functional>
+#include <optional>
+#include <sstream>
+#include <type_traits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,21 +18,24 @@ namespace gancraft::tools {
 /// A module chosen at run time: wraps a built-in model behind one tensor-in, tensor-out forward.
 struct RuntimeNetImpl : torch::nn::Module {
   RuntimeNetImpl(std::shared_ptr<torch::nn::Module> inner,
-                 std::function<torch::Tensor(const torch::Tensor&)> forward_fn)
-      : forward_fn_(std::move(forward_fn)) {
+                 std::function<torch::Tensor(const torch::Tensor&)> forward_fn, int64_t samples_per_score = 1)
+      : forward_fn_(std::move(forward_fn)), samples_per_score_(samples_per_score) {
     register_module("net", std::move(inner));
   }
   torch::Tensor forward(torch::Tensor x) { return forward_fn_(x); }
+  /// The wrapped discriminator's samples per score (`nn::Pack`); 1 otherwise.
+  int64_t samples_per_score() const noexcept { return samples_per_score_; }
 
  private:
   std::function<torch::Tensor(const torch::Tensor&)> forward_fn_;
+  int64_t samples_per_score_ = 1;
 };
 TORCH_MODULE(RuntimeNet);
 
 template <class M>
 RuntimeNet wrap(M module) {
   auto ptr = module.ptr();
-  return RuntimeNet(ptr, [ptr](const torch::Tensor& x) { return ptr->forward(x); });
+  return RuntimeNet(ptr, [ptr](const torch::Tensor& x) { return ptr->forward(x); }, samples_per_score(module));
 }
 
 /// Shape of one real sample for the configured data set.
@@ -37,6 +43,9 @@ inline std::vector<int64_t> sample_shape(const json& c) {
   const std::string kind = c["data"]["kind"];
   if (kind == "ring" || kind == "grid") return {2};
   if (kind == "cifar10") return {3, 32, 32};
+  if (kind == "image_folder")
+    return {c["model"]["channels"].get<int64_t>(), c["model"]["image_size"].get<int64_t>(),
+            c["model"]["image_size"].get<int64_t>()};
   return {1, 28, 28};
 }
 
@@ -50,6 +59,10 @@ inline RuntimeNet make_generator(const json& c) {
                                            .channels(m["channels"].get<int64_t>())
                                            .base_width(m["base_width"].get<int64_t>())
                                            .latent_dim(latent)));
+  if (m["kind"] == "sngan")
+    return wrap(models::SNGANGenerator(models::SNGANGeneratorOptions(latent)
+                                           .channels(m["sngan_g_channels"].get<int64_t>())
+                                           .image_channels(m["channels"].get<int64_t>())));
   int64_t out = 1;
   for (auto s : shape) out *= s;
   auto options = models::MLPGeneratorOptions(latent, out).hidden(m["hidden"].get<int64_t>()).layers(m["layers"].get<int64_t>());
@@ -57,19 +70,81 @@ inline RuntimeNet make_generator(const json& c) {
   return wrap(models::MLPGenerator(options));
 }
 
-/// The discriminator the config describes.
-inline RuntimeNet make_discriminator(const json& c) {
+/// The DiffAugment policy of `augment.diffaugment` ("none", or a comma-separated list of color,
+/// translation, cutout); `OptionError` naming an unknown part.
+inline std::optional<nn::DiffAugmentOptions> diffaugment_options(const json& c) {
+  const std::string policy = c["augment"]["diffaugment"];
+  if (policy == "none") return std::nullopt;
+  auto o = nn::DiffAugmentOptions().color(false).translation(false).cutout(false);
+  std::stringstream parts(policy);
+  for (std::string part; std::getline(parts, part, ',');) {
+    if (part == "color") o.color(true);
+    else if (part == "translation") o.translation(true);
+    else if (part == "cutout") o.cutout(true);
+    else
+      throw OptionError(gancraft::detail::str("augment.diffaugment: \"", part, "\" in \"", policy,
+                                              "\" is not color, translation or cutout (or use none)"));
+  }
+  return o;
+}
+
+/// The bare discriminator of `model.kind`, with spectral norm where `model.spectral_norm` asks.
+template <class Wrap>
+auto build_discriminator(const json& c, Wrap&& then) {
   const auto& m = c["model"];
   if (m["kind"] == "dcgan")
-    return wrap(models::DCGANDiscriminator(
-        models::DCGANDiscriminatorOptions(m["image_size"].get<int64_t>())
-            .channels(m["channels"].get<int64_t>())
-            .base_width(m["base_width"].get<int64_t>())
-            .batch_norm(m["d_batch_norm"].get<bool>())));
+    return then(models::DCGANDiscriminator(models::DCGANDiscriminatorOptions(m["image_size"].get<int64_t>())
+                                               .channels(m["channels"].get<int64_t>())
+                                               .base_width(m["base_width"].get<int64_t>())
+                                               .batch_norm(m["d_batch_norm"].get<bool>())
+                                               .spectral_norm(m["spectral_norm"].get<bool>())));
+  const int64_t pack = m["pack"].get<int64_t>();
+  if (m["kind"] == "sngan")
+    return then(models::SNGANDiscriminator(models::SNGANDiscriminatorOptions()
+                                               .channels(m["sngan_d_channels"].get<int64_t>())
+                                               .image_channels(m["channels"].get<int64_t>() * pack)));
   int64_t in = 1;
   for (auto s : sample_shape(c)) in *= s;
-  return wrap(models::MLPDiscriminator(
-      models::MLPDiscriminatorOptions(in).hidden(m["hidden"].get<int64_t>()).layers(m["layers"].get<int64_t>())));
+  return then(models::MLPDiscriminator(models::MLPDiscriminatorOptions(in * pack)
+                                           .hidden(m["hidden"].get<int64_t>())
+                                           .layers(m["layers"].get<int64_t>())
+                                           .spectral_norm(m["spectral_norm"].get<bool>())));
+}
+
+/// The discriminator the config describes: the model's, packed (`model.pack`, nn::Pack) and
+/// augmented (`augment.diffaugment`, nn::DiffAugment) as asked.
+inline RuntimeNet make_discriminator(const json& c) {
+  const int64_t pack = c["model"]["pack"].get<int64_t>();
+  const auto augment = diffaugment_options(c);
+  return build_discriminator(c, [&](auto d) {
+    if constexpr (std::is_same_v<decltype(d), models::DCGANDiscriminator>) {
+      // DCGAN's first conv sees the packed channels.
+      if (pack > 1) {
+        auto o = d->options;
+        d = models::DCGANDiscriminator(o.channels(o.channels() * pack));
+      }
+    }
+    RuntimeNet net = pack > 1 ? wrap(nn::Pack(d, pack)) : wrap(d);
+    return augment ? wrap(nn::DiffAugment(net, *augment)) : net;
+  });
+}
+
+/// The run's generator as training samples from it: built from the config and loaded from the
+/// checkpoint `from` picks (a checkpoint directory, or a root whose newest valid one is used),
+/// with the EMA's averaged weights in place of G's own when `hooks.ema_decay` > 0; in eval
+/// mode. `used` receives the checkpoint loaded.
+inline RuntimeNet load_run_generator(const json& c, const std::filesystem::path& from, std::filesystem::path* used) {
+  RuntimeNet g = make_generator(c);
+  *used = load_generator(g, from);
+  if (c["hooks"]["ema_decay"].get<double>() > 0) {
+    auto params = g->parameters();
+    auto ema = std::make_shared<gancraft::detail::EmaWeightsImpl>(params);
+    gancraft::detail::load_module(*ema, *used / gancraft::detail::extra_state_file("generator_ema"), torch::kCPU);
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(ema->tensors[i]);
+  }
+  g->eval();
+  return g;
 }
 
 /// The real training data the config describes; errors name the missing path.
@@ -85,6 +160,14 @@ inline torch::Tensor load_data(const json& c) {
                  ": no such directory");
   if (kind == "mnist") return data::MNIST(path).images();
   if (kind == "cifar10") return data::CIFAR10(path).images();
+  if (kind == "image_folder") {
+    data::ImageFolder folder(path, data::ImageFolderOptions()
+                                       .image_size(c["model"]["image_size"].get<int64_t>())
+                                       .channels(c["model"]["channels"].get<int64_t>()));
+    std::vector<torch::Tensor> images;
+    for (size_t i = 0; i < folder.paths().size(); ++i) images.push_back(folder.get(i).data);
+    return torch::stack(images);
+  }
   return data::FashionMNIST(path).images();
 }
 
@@ -93,16 +176,21 @@ inline OptimizerOptions optimizer_options(const json& o) {
   OptimizerOptions out = kind == "rmsprop" ? OptimizerOptions::rmsprop(o["lr"].get<double>())
                          : kind == "sgd"   ? OptimizerOptions::sgd(o["lr"].get<double>())
                                            : OptimizerOptions::adam(o["lr"].get<double>());
-  return out.beta1(o["beta1"].get<double>()).beta2(o["beta2"].get<double>());
+  return out.beta1(o["beta1"].get<double>())
+      .beta2(o["beta2"].get<double>())
+      .eps(o["eps"].get<double>())
+      .weight_decay(o["weight_decay"].get<double>());
 }
 
 /// TrainerOptions from the config.
 inline TrainerOptions trainer_options(const json& c) {
   const auto& t = c["trainer"];
+  const bool by_epochs = !t["epochs"].is_null();
   return TrainerOptions()
       .latent_dim(c["model"]["latent_dim"].get<int64_t>())
       .batch_size(t["batch_size"].get<int64_t>())
-      .steps(t["steps"].get<int64_t>())
+      .steps(by_epochs ? std::nullopt : std::optional<int64_t>(t["steps"].get<int64_t>()))
+      .epochs(by_epochs ? std::optional<int64_t>(t["epochs"].get<int64_t>()) : std::nullopt)
       .d_steps_per_g_step(t["d_steps_per_g_step"].get<int64_t>())
       .seed(t["seed"].get<uint64_t>())
       .threads(t["threads"].get<int>())

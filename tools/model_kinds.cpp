@@ -210,14 +210,45 @@ std::pair<int64_t, int64_t> source_format(const json& c, bool reverse) {
 
 void check_model_config(const json& c) {
   const std::string kind = c["model"]["kind"], data = data_kind(c);
-  auto refuse = [&](const std::string& allowed) {
-    throw OptionError(gancraft::detail::str("data.kind: model.kind ", kind, " trains on ", allowed, ", got \"", data, "\""));
+  std::vector<std::string> errors;  // every problem at once, not one per attempt
+  auto need = [&](bool ok, const auto&... message) {
+    if (!ok) errors.push_back(gancraft::detail::str(message...));
   };
-  const bool image_set = data == "fashion_mnist" || data == "mnist" || data == "cifar10";
-  if (kind == "dcgan" || kind == "mlp") {
+  auto refuse = [&](const std::string& allowed) {
+    errors.push_back(gancraft::detail::str("data.kind: model.kind ", kind, " trains on ", allowed, ", got \"", data, "\""));
+  };
+  auto report = [&] {
+    if (errors.size() == 1) throw OptionError(errors[0]);
+    if (errors.empty()) return;
+    std::string text = gancraft::detail::str("the config has ", errors.size(), " problems:");
+    for (const auto& e : errors) text += "\n  " + e;
+    throw OptionError(text);
+  };
+  const bool image_set = data == "fashion_mnist" || data == "mnist" || data == "cifar10" || data == "image_folder";
+  const auto& m = c["model"];
+  const int64_t side = image_size(c);
+  const bool gan = kind == "dcgan" || kind == "sngan" || kind == "mlp";
+  need(gan || c["hooks"]["ema_decay"].get<double>() == 0, "hooks.ema_decay: applies to dcgan, sngan and mlp, not ", kind);
+  need(gan || c["augment"]["diffaugment"] == "none", "augment.diffaugment: applies to dcgan, sngan and mlp, not ", kind);
+  need(gan || m["pack"].get<int64_t>() == 1, "model.pack: applies to dcgan, sngan and mlp, not ", kind);
+  need(kind == "dcgan" || kind == "mlp" || !m["spectral_norm"].get<bool>(), "model.spectral_norm: applies to dcgan and mlp",
+       kind == "sngan" ? " (sngan's discriminator always has it)" : "", ", not ", kind);
+  if (gan) {
     if (!image_set && data != "ring" && data != "grid")
-      refuse("fashion_mnist, mnist, cifar10, ring or grid (the translation tasks need a translation model)");
-    return;
+      refuse("fashion_mnist, mnist, cifar10, image_folder, ring or grid (the translation tasks need a translation model)");
+    const int64_t pack = m["pack"].get<int64_t>();
+    need(c["trainer"]["batch_size"].get<int64_t>() % pack == 0, "trainer.batch_size: must be a multiple of model.pack = ",
+         pack, ", got ", c["trainer"]["batch_size"].get<int64_t>());
+    need(kind != "sngan" || side == 32, "model.image_size: sngan's ResNets make 32×32 images, got ", side);
+    need(kind == "mlp" || image_set, "data.kind: model.kind ", kind, " makes images; ", data, " holds 2-D points (use mlp)");
+    need(c["augment"]["diffaugment"] == "none" || image_set, "augment.diffaugment: augments images; ", data,
+         " holds 2-D points");
+    try {
+      diffaugment_options(c);
+    } catch (const OptionError& e) {
+      errors.push_back(e.what());
+    }
+    return report();
   }
   if (kind == "pix2pix" && data != "fashion_mnist_edges" && data != "paired_folders")
     refuse("fashion_mnist_edges or paired_folders");
@@ -225,55 +256,54 @@ void check_model_config(const json& c) {
     refuse("fashion_mnist_low_res or paired_folders");
   if (kind == "cycle_gan" && data != "fashion_mnist_unpaired_edges" && data != "unpaired_folders")
     refuse("fashion_mnist_unpaired_edges or unpaired_folders");
-  if (kind == "vae_gan" && !image_set) refuse("fashion_mnist, mnist or cifar10");
-  const auto& m = c["model"];
-  const int64_t side = image_size(c);
-  GANCRAFT_CHECK(kind != "cycle_gan" || m["adversarial"].get<bool>(), OptionError,
+  if (kind == "vae_gan" && (!image_set || data == "image_folder")) refuse("fashion_mnist, mnist or cifar10");
+  need(kind != "cycle_gan" || m["adversarial"].get<bool>(), 
                  "model.adversarial: cycle_gan has no non-adversarial baseline; leave it true");
   // CycleGAN's pools hold one process's fakes: refused before a run directory exists.
   const char* world = std::getenv("WORLD_SIZE");
-  GANCRAFT_CHECK(kind != "cycle_gan" || world == nullptr || std::string(world) == "1", OptionError,
+  need(kind != "cycle_gan" || world == nullptr || std::string(world) == "1", 
                  "model.kind cycle_gan trains on one process only (its image pools are per process), but WORLD_SIZE is ",
                  world ? world : "");
   const json& sc = c["data"]["source_channels"];
-  GANCRAFT_CHECK(sc.is_null() || (kind == "pix2pix" && data == "paired_folders"), OptionError,
+  need(sc.is_null() || (kind == "pix2pix" && data == "paired_folders"), 
                  "data.source_channels: applies to pix2pix on paired_folders only (the other tasks' sources have "
                  "model.channels), got ", sc.dump(), " for ", kind, " on ", data);
-  GANCRAFT_CHECK(sc.is_null() || sc == 1 || sc == 3, OptionError, "data.source_channels: must be 1 or 3, got ", sc.dump());
-  GANCRAFT_CHECK(channels(c) == 1 || channels(c) == 3, OptionError, "model.channels: must be 1 or 3, got ", channels(c));
+  need(sc.is_null() || sc == 1 || sc == 3, "data.source_channels: must be 1 or 3, got ", sc.dump());
+  need(channels(c) == 1 || channels(c) == 3, "model.channels: must be 1 or 3, got ", channels(c));
   if (fashion_mnist_data(c) || data == "mnist")
-    GANCRAFT_CHECK(side == 28 && channels(c) == 1, OptionError, "model.image_size and model.channels: ", data,
+    need(side == 28 && channels(c) == 1, "model.image_size and model.channels: ", data,
                    " images are 28×28 with 1 channel, got ", side, " and ", channels(c));
   if (data == "cifar10")
-    GANCRAFT_CHECK(side == 32 && channels(c) == 3, OptionError,
+    need(side == 32 && channels(c) == 3, 
                    "model.image_size and model.channels: cifar10 images are 32×32 with 3 channels, got ", side,
                    " and ", channels(c));
   // Sizes the networks need, named by key rather than met as a shape error inside a layer.
   if (kind == "pix2pix") {
     const int64_t levels = m["levels"].is_null() ? 2 : m["levels"].get<int64_t>();
-    GANCRAFT_CHECK(levels < 16 && side % (int64_t{1} << levels) == 0, OptionError, "model.levels: the U-Net halves the image ",
+    need(levels < 16 && side % (int64_t{1} << levels) == 0, "model.levels: the U-Net halves the image ",
                    levels, " times, so model.image_size must be a multiple of 2^levels = ", int64_t{1} << std::min<int64_t>(levels, 16),
                    ", got ", side);
   }
   if (kind == "super_resolution") {
     const int64_t scale = m["scale"].get<int64_t>();
-    GANCRAFT_CHECK((scale & (scale - 1)) == 0 && side % scale == 0, OptionError,
+    need((scale & (scale - 1)) == 0 && side % scale == 0, 
                    "model.scale: must be a power of 2 that divides model.image_size ", side, ", got ", scale);
   }
   if (kind == "cycle_gan")
-    GANCRAFT_CHECK(side % 4 == 0 && side >= 8, OptionError,
+    need(side % 4 == 0 && side >= 8, 
                    "model.image_size: the ResNet translator halves the image twice, so it must be a multiple of 4 "
                    "and at least 8, got ", side);
   if (kind == "vae_gan")
-    GANCRAFT_CHECK(side == 28 || side == 32 || side == 64, OptionError,
+    need(side == 28 || side == 32 || side == 64, 
                    "model.image_size: the VAE-GAN's decoder (DCGAN) makes 28, 32 or 64 px images, got ", side);
   const auto& t = c["trainer"];
   for (const char* key : {"d_steps_per_g_step", "accumulation", "penalty_every"})
-    GANCRAFT_CHECK(t[key].get<int64_t>() == 1, OptionError, "trainer.", key, ": model.kind ", kind,
+    need(t[key].get<int64_t>() == 1, "trainer.", key, ": model.kind ", kind,
                    " updates its networks in its own step, so this must be 1 (it applies to dcgan and mlp), got ",
                    t[key].get<int64_t>());
-  GANCRAFT_CHECK(c["loss"]["weight_clip"].get<double>() == 0, OptionError, "loss.weight_clip: model.kind ", kind,
+  need(c["loss"]["weight_clip"].get<double>() == 0, "loss.weight_clip: model.kind ", kind,
                  " does not clip weights (it applies to dcgan and mlp)");
+  report();
 }
 
 int train_model(const json& config, const fs::path& out, bool resume, const Job& job) {

@@ -8,12 +8,15 @@
 ///   DIR/eval.jsonl                       `Evaluate` lines: step, fd, ... (optional)
 ///   DIR/samples/step-NNNNNN.png          `SampleGrid` grids
 ///   DIR/checkpoints/{latest,step-NNNNNN/state.json}   `Checkpointer` output
+///   DIR/generator.pt                     `ExportGenerator` output (optional; listed only)
 /// and writes DIR/report.html: run facts, one inline SVG chart per numeric metric, the sample
 /// grids as a timeline (base64 data URIs) and the config. No scripts, fonts or network.
 ///
 /// This header deliberately includes no torch: the tool's other commands pay for LibTorch, the
 /// report does not need it, so the checkpoint listing below is a small torch-free copy of the
 /// rule in gancraft/io/checkpoint.hpp (`latest` first, then descending steps).
+
+#include "config.hpp"
 
 #include <gancraft/detail/atomic_file.hpp>
 #include <gancraft/error.hpp>
@@ -457,15 +460,15 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, s
 h1 { font-size: 22px; margin-bottom: 4px; }
 h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 14px; margin: 0 0 4px; font-family: ui-monospace, Menlo, Consolas, monospace; }
-table.facts td { padding: 2px 16px 2px 0; vertical-align: top; }
+table.facts td { padding: 2px 16px 2px 0; vertical-align: top; overflow-wrap: anywhere; }
 table.facts td:first-child { color: #666; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.charts { display: grid; gap: 16px; grid-template-columns: repeat(auto-fill, minmax(min(100%, 520px), 1fr)); }
 .chart-box { background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px; }
 .chart-box p { margin: 2px 0 0; color: #666; font-size: 12px; }
-svg.chart { display: block; font-family: inherit; }
+svg.chart { display: block; font-family: inherit; width: 100%; height: auto; }
 .timeline { display: flex; flex-wrap: wrap; gap: 16px; }
-.timeline figure { margin: 0; background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px; }
-.timeline img { display: block; image-rendering: pixelated; image-rendering: crisp-edges; }
+.timeline figure { margin: 0; max-width: 100%; box-sizing: border-box; background: #fff; border: 1px solid #e0e0e0; border-radius: 4px; padding: 8px; }
+.timeline img { display: block; max-width: 100%; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; }
 .timeline figcaption { text-align: center; color: #444; margin-top: 4px; }
 pre.config { background: #fff; border: 1px solid #e0e0e0; padding: 12px; overflow-x: auto; }
 .note { color: #666; }
@@ -539,7 +542,16 @@ inline void write_report(const std::filesystem::path& run_dir) {
     fact("duration", "unknown (no \"seconds\" in metrics.jsonl)");
   }
   if (config && config->is_object()) {
-    if (config->contains("model")) fact("model", detail::json_text((*config)["model"]));
+    if (config->contains("model")) {
+      // Only the keys this model kind reads: the resolved config holds every kind's defaults.
+      nlohmann::json model = (*config)["model"];
+      if (model.is_object() && model.contains("kind") && model["kind"].is_string()) {
+        const std::string kind = model["kind"];
+        for (auto it = model.begin(); it != model.end();)
+          it = model_key_applies(it.key(), kind) ? std::next(it) : model.erase(it);
+      }
+      fact("model", detail::json_text(model));
+    }
     if (config->contains("loss")) fact("loss", detail::json_text((*config)["loss"]));
   }
   if (state) {
@@ -549,6 +561,9 @@ inline void write_report(const std::filesystem::path& run_dir) {
     fact("versions", "unknown (no readable checkpoint state.json)");
   }
   fact("sample grids", std::to_string(samples.size()));
+  if (fs::is_regular_file(run_dir / "generator.pt", ec))
+    fact("exported generator", "generator.pt (" + detail::format_number(static_cast<double>(fs::file_size(run_dir / "generator.pt", ec)) / 1024.0, 3) +
+                                   " KiB; gancraft sample --run reads it)");
   html << "</table>\n";
 
   // Charts.

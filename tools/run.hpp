@@ -14,21 +14,23 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 namespace gancraft::tools {
 
 /// The FD-FMNIST classifier: `given`, else $GANCRAFT_FD_FMNIST, else next to an installed tool
-/// (../share/gancraft/fd_fmnist.pt), else the source tree's tools/data/fd_fmnist.pt.
+/// (../share/gancraft/fd_fmnist.pt, wherever the install was moved), else the file gancraft's
+/// CMake target compiled in (`metrics::fd_fmnist_weights`).
 inline std::filesystem::path fd_fmnist_weights(const std::string& given = "") {
   namespace fs = std::filesystem;
   if (!given.empty()) return given;
-  if (const char* env = std::getenv("GANCRAFT_FD_FMNIST")) return env;
+  if (const char* env = std::getenv("GANCRAFT_FD_FMNIST"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec && fs::exists(exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt"))
     return exe.parent_path().parent_path() / "share/gancraft/fd_fmnist.pt";
-  return GANCRAFT_FD_FMNIST_SOURCE;
+  return metrics::fd_fmnist_weights();
 }
 
 /// What a run's grids and evaluations show: generated samples (no sources), or a translating
@@ -66,6 +68,10 @@ void add_run_hooks(T& trainer, const json& config, const std::filesystem::path& 
                    const RunViews& views, bool images) {
   const auto& h = config["hooks"];
   const std::filesystem::path ckpts = out / "checkpoints";
+  // First, on every rank: the grids, evaluations and checkpoints below sample from the average.
+  if (h["ema_decay"].get<double>() > 0)
+    trainer.add_hook(hooks::GeneratorEMA(
+        hooks::GeneratorEMAOptions().decay(h["ema_decay"].get<double>()).start(h["ema_start"].get<int64_t>())));
   if (h["progress"].get<bool>()) trainer.add_hook(job.on_writer(hooks::ProgressBar()));
   trainer.add_hook(job.on_writer(hooks::JsonlLogger(out / "metrics.jsonl", h["log_every"].get<int64_t>())));
   const std::string guard = h["divergence_guard"];
@@ -75,15 +81,23 @@ void add_run_hooks(T& trainer, const json& config, const std::filesystem::path& 
             .interval(h["guard_every"].get<int64_t>())
             .policy(guard == "stop" ? hooks::DivergencePolicy::Stop : hooks::DivergencePolicy::Rollback)
             .checkpoint_root(ckpts)));
-  if (images && h["sample_every"].get<int64_t>() > 0) {
-    auto grid = hooks::SampleGridOptions().every(h["sample_every"].get<int64_t>()).count(h["sample_count"].get<int64_t>());
-    if (views.grid_sources.defined()) {
-      const int64_t n = std::min(views.grid_sources.size(0), h["sample_count"].get<int64_t>());
-      grid.sources(views.grid_sources.narrow(0, 0, n));
-      if (views.grid_targets.defined()) grid.targets(views.grid_targets.narrow(0, 0, n));
-      grid.nrow(4);  // 4 triples (12 images) a row: as wide as a GAN's grid of 8 and easy to read
-    }
-    trainer.add_hook(job.on_writer(hooks::SampleGrid(out / "samples", grid)));
+  const bool grids = images && h["sample_every"].get<int64_t>() > 0;
+  auto grid = hooks::SampleGridOptions().every(std::max<int64_t>(1, h["sample_every"].get<int64_t>())).count(h["sample_count"].get<int64_t>());
+  if (views.grid_sources.defined()) {
+    const int64_t n = std::min(views.grid_sources.size(0), h["sample_count"].get<int64_t>());
+    grid.sources(views.grid_sources.narrow(0, 0, n));
+    if (views.grid_targets.defined()) grid.targets(views.grid_targets.narrow(0, 0, n));
+    grid.nrow(4);  // 4 triples (12 images) a row: as wide as a GAN's grid of 8 and easy to read
+  }
+  if (grids) trainer.add_hook(job.on_writer(hooks::SampleGrid(out / "samples", grid)));
+  if (h["tensorboard"].get<bool>()) {
+    // The config as a Markdown code block: every line indented by four spaces.
+    std::string text;
+    std::istringstream lines(config.dump(2));
+    for (std::string line; std::getline(lines, line);) text += "    " + line + "\n";
+    auto tb = hooks::TensorBoardOptions().interval(h["log_every"].get<int64_t>()).config(text);
+    if (grids) tb.images(grid);
+    trainer.add_hook(job.on_writer(hooks::TensorBoard(out / "tensorboard", tb)));
   }
   if (h["eval_every"].get<int64_t>() > 0) trainer.add_hook(job.on_writer(make_evaluate(config, out, views.eval_sources)));
   trainer.add_hook(job.on_writer(hooks::Checkpointer(

@@ -51,6 +51,7 @@
 #include <gancraft/hooks/jsonl_logger.hpp>
 #include <gancraft/hooks/progress_bar.hpp>
 #include <gancraft/hooks/sample_grid.hpp>
+#include <gancraft/hooks/tensorboard.hpp>
 
 #include <gancraft/nn/diff_augment.hpp>
 #include <gancraft/nn/image_pool.hpp>
@@ -97,6 +98,7 @@
 #include <gancraft/data/translation_tasks.hpp>
 #include <gancraft/io/checkpoint.hpp>
 #include <gancraft/io/csv_matrix.hpp>
+#include <gancraft/io/event_file.hpp>
 #include <gancraft/io/cifar_format.hpp>
 #include <gancraft/io/idx_format.hpp>
 #include <gancraft/io/image_decode.hpp>

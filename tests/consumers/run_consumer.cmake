@@ -47,7 +47,7 @@ if(MODE STREQUAL "find_package")
     "-DCMAKE_INSTALL_PREFIX=${prefix}" "-DCMAKE_PREFIX_PATH=${TORCH_PREFIX}")
   step("build gancraft" "${CMAKE_COMMAND}" --build "${gancraft_build}")
   step("install gancraft" "${CMAKE_COMMAND}" --install "${gancraft_build}")
-  foreach(f include/gancraft/gan.hpp include/gancraft/version.hpp
+  foreach(f include/gancraft/gan.hpp include/gancraft/version.hpp share/gancraft/fd_fmnist.pt
       share/cmake/gancraft/gancraftConfig.cmake share/cmake/gancraft/gancraftConfigVersion.cmake
       share/cmake/gancraft/gancraftTargets.cmake)
     if(NOT EXISTS "${prefix}/${f}")
@@ -75,6 +75,9 @@ endif()
 step("build consumer" "${CMAKE_COMMAND}" --build "${consumer_build}")
 step("run consumer" "${consumer_build}/consumer")
 message(STATUS "[${MODE}] consumer printed: ${step_output}")
+if(MODE STREQUAL "find_package" AND NOT step_output MATCHES "fd-fmnist weights: ${prefix}/share/gancraft/fd_fmnist.pt")
+  message(FATAL_ERROR "[${MODE}] expected the FD-FMNIST weights from the install, ${prefix}/share/gancraft/fd_fmnist.pt")
+endif()
 if(NOT step_output MATCHES "gancraft ${EXPECTED_VERSION}")
   message(FATAL_ERROR "[${MODE}] expected \"gancraft ${EXPECTED_VERSION}\" in the consumer's output")
 endif()

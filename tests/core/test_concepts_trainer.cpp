@@ -258,8 +258,10 @@ TEST_CASE("Trainer checks latent_dim against the generator", "[core][trainer][va
 }
 
 TEST_CASE("Trainer checks the discriminator's score shape", "[core][trainer][validation]") {
+  // TinyDisc(2) returns [N, 2]: the message shows that shape, not the flattened [2N].
   CHECK_THROWS_MATCHES(make_trainer_with_two_scores(), gc::ShapeError,
-                       WhatContains("one score per sample"));
+                       WhatContains("discriminator returned shape [2, 2] for a batch of 2; it must return one "
+                                    "score per sample ([2] or [2, 1])"));
 }
 
 TEST_CASE("Trainer checks that the discriminator takes the generator's output",

@@ -162,6 +162,16 @@ TEST_CASE("metric errors name the sets and the numbers", "[metrics]") {
     gm::kernel_inception_distance(small, big, gm::KidOptions().subset_size(50));
   });
   CHECK_THAT(msg, ContainsText("subset_size 50") && ContainsText("a has 10 samples"));
+  // A subset as large as both sets is the same every time: refused for more than one subset
+  // (it gave 100 equal estimates and kid_std 0); one subset is the whole-set estimate.
+  const auto other = torch::randn({10, 16});
+  msg = gc::test::error_message<gc::OptionError>([&] {
+    gm::kernel_inception_distance(small, other, gm::KidOptions().subsets(100).subset_size(10));
+  });
+  CHECK_THAT(msg, ContainsText("subset_size 10 is the size of both sets") && ContainsText("subsets 1"));
+  const auto whole = gm::kernel_inception_distance(small, other, gm::KidOptions().subsets(1).subset_size(10));
+  CHECK(whole.mean == Approx(gm::kernel_inception_distance(small, other, gm::KidOptions().subsets(1).subset_size(10).seed(9)).mean));
+  CHECK(whole.std == 0);
   msg = gc::test::error_message<gc::OptionError>([&] { gm::precision_recall(small, big, 10); });
   CHECK_THAT(msg, ContainsText("the real set has N = 10 samples; got k = 10"));
   msg = gc::test::error_message<gc::OptionError>([&] {

@@ -4,6 +4,7 @@
 
 #include <gancraft/models/dcgan.hpp>
 #include <gancraft/models/mlp.hpp>
+#include <gancraft/nn/spectral_norm.hpp>
 
 #include <string>
 #include <utility>
@@ -244,4 +245,50 @@ TEST_CASE("DCGAN modules clone with equal, independent parameters", "[models][dc
     CHECK(pa[i].data_ptr() != pb[i].data_ptr());
   }
   CHECK(copy->options.image_size() == 28);
+}
+
+TEST_CASE("spectral_norm(true) wraps every layer of the DCGAN and MLP discriminators, keeping the DCGAN init", "[models][spectral]") {
+  auto count = [](torch::nn::Module& m) {
+    int64_t sn = 0, layers = 0;
+    for (const auto& child : m.modules(/*include_self=*/false)) {
+      if (dynamic_cast<gancraft::nn::SpectralNormImpl*>(child.get()) != nullptr) ++sn;
+      if (dynamic_cast<torch::nn::Conv2dImpl*>(child.get()) != nullptr || dynamic_cast<torch::nn::LinearImpl*>(child.get()) != nullptr)
+        ++layers;
+    }
+    return std::pair{sn, layers};
+  };
+  torch::manual_seed(3);
+  DCGANDiscriminator plain(DCGANDiscriminatorOptions(28).base_width(8).batch_norm(false));
+  torch::manual_seed(3);
+  DCGANDiscriminator normalised(DCGANDiscriminatorOptions(28).base_width(8).batch_norm(false).spectral_norm(true));
+  const auto [sn, convs] = count(*normalised);
+  CHECK(convs >= 2);
+  CHECK(sn == convs);
+  CHECK(count(*plain).first == 0);
+  // The same DCGAN-initialised weights (N(0, 0.02)) under the wrapper: the init ran first.
+  std::vector<torch::Tensor> a, b;
+  for (const auto& p : plain->named_parameters()) a.push_back(p.value());
+  for (const auto& p : normalised->named_parameters()) b.push_back(p.value());
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(torch::equal(a[i], b[i]));
+  // In training mode each layer computes with W / σ(W): after enough power iterations, every
+  // layer's estimate is its weight's largest singular value.
+  const torch::Tensor x = torch::randn({4, 1, 28, 28});
+  for (int i = 0; i < 100; ++i) normalised->forward(x);
+  for (const auto& child : normalised->modules(false))
+    if (auto* s = dynamic_cast<gancraft::nn::SpectralNormImpl*>(child.get())) {
+      torch::Tensor w;
+      for (const auto& p : s->named_parameters())
+        if (p.key() == "module.weight") w = p.value().detach();
+      REQUIRE(w.defined());
+      const double largest = std::get<1>(torch::svd(w.reshape({w.size(0), -1})))[0].item<double>();
+      CHECK(s->sigma() == Approx(largest).epsilon(0.01));
+    }
+  CHECK_FALSE(torch::allclose(plain->forward(x), normalised->forward(x)));
+
+  MLPDiscriminator mlp(MLPDiscriminatorOptions(6).hidden(16).layers(2).spectral_norm(true));
+  const auto [mlp_sn, linears] = count(*mlp);
+  CHECK(linears == 3);
+  CHECK(mlp_sn == 3);
+  CHECK(mlp->forward(torch::randn({5, 6})).sizes() == torch::IntArrayRef{5});
 }

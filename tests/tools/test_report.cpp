@@ -299,6 +299,52 @@ TEST_CASE("report: missing, empty, single-point and long metrics", "[tools][repo
   }
 }
 
+namespace {
+
+/// `report.html` of `dir` rendered by headless Chromium at `width` × `height`, as RGB int32 [H, W, 3].
+torch::Tensor render(const fs::path& dir, int width, int height, const std::string& name) {
+  const fs::path shot = dir / (name + ".png");
+  const fs::path log = dir / (name + ".log");
+  const std::string command =
+      "timeout 180 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+      " --disable-background-networking --disable-component-update --disable-sync"
+      " --user-data-dir='" + (dir / ("profile-" + name)).string() + "'"
+      " --window-size=" + std::to_string(width) + "," + std::to_string(height) + " --screenshot='" + shot.string() +
+      "' 'file://" + fs::absolute(dir / "report.html").string() + "' > '" + log.string() + "' 2>&1";
+  const int rc = std::system(command.c_str());
+  INFO("command: " << command << "\nchromium output:\n" << slurp(log));
+  REQUIRE(rc == 0);
+  torch::Tensor image = gancraft::io::read_png(shot);
+  return image.index({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 3)}).to(torch::kInt32);
+}
+
+/// Pixels of `image` in columns [x0, x1) tinted like the series blue #1f77b4, anti-aliased
+/// strokes included (blue well above red, and at least green): no text, grid line or the
+/// orange series is.
+int64_t bluish_pixels(const torch::Tensor& image, int64_t x0, int64_t x1) {
+  const torch::Tensor part = image.narrow(1, x0, x1 - x0);
+  const torch::Tensor r = part.select(2, 0), g = part.select(2, 1), b = part.select(2, 2);
+  return ((b - r).gt(40) & b.ge(g)).sum().item<int64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("report: the charts form a grid on a wide screen and shrink to fit a narrow one", "[tools][report][chromium]") {
+  REQUIRE(fs::exists("/usr/bin/chromium"));
+  const SyntheticRun run = make_run("chromium_layout");
+  gt::write_report(run.dir);
+  // 1600 px: two charts side by side, so the series blue appears in both halves of the page.
+  const torch::Tensor wide = render(run.dir, 1600, 1600, "wide");
+  CHECK(bluish_pixels(wide, 0, 800) > 500);
+  CHECK(bluish_pixels(wide, 800, 1600) > 500);
+  // 400 px (a phone): one column, each chart scaled down to the width: the strokes are there,
+  // across the whole chart (past 3/4 of the screen), and none beyond the page's right padding.
+  const torch::Tensor narrow = render(run.dir, 400, 2400, "narrow");
+  CHECK(bluish_pixels(narrow, 0, 400) > 300);
+  CHECK(bluish_pixels(narrow, 300, 385) > 20);
+  CHECK(bluish_pixels(narrow, 390, 400) == 0);
+}
+
 TEST_CASE("report: headless Chromium renders charts and samples", "[tools][report][chromium]") {
   const fs::path chromium = "/usr/bin/chromium";
   INFO("Debian's chromium is needed to check the rendered report: apt-get install chromium (scripts/deps.sh)");
@@ -345,4 +391,23 @@ TEST_CASE("report: headless Chromium renders charts and samples", "[tools][repor
   // The orange of g_loss in the combined chart too.
   const torch::Tensor orange = torch::tensor({255, 127, 14}, torch::kInt32);
   CHECK((image - orange).abs().amax(2).le(24).sum().item<int64_t>() > 100);
+}
+
+TEST_CASE("report: the model fact lists only the keys the model kind reads", "[tools][report]") {
+  for (const std::string kind : {"dcgan", "mlp", "cycle_gan"}) {
+    const fs::path dir = fresh_dir("model_keys_" + kind);
+    const auto config = gt::resolve_config(nlohmann::json{{"model", {{"kind", kind}}}}, "test");
+    REQUIRE(config["model"].contains("hidden"));  // the resolved config holds every kind's keys
+    spit(dir / "config.json", config.dump(2));
+    gt::write_report(dir);
+    const std::string html = slurp(dir / "report.html");
+    const auto row = html.find("<td>model</td>");
+    REQUIRE(row != std::string::npos);
+    const std::string model = html.substr(row, html.find("</tr>", row) - row);
+    INFO(kind << ": " << model);
+    CHECK((model.find("base_width") != std::string::npos) == (kind == "dcgan"));
+    CHECK((model.find("hidden") != std::string::npos) == (kind == "mlp"));
+    CHECK((model.find("cycle_weight") != std::string::npos) == (kind == "cycle_gan"));
+    CHECK((model.find("latent_dim") != std::string::npos) == (kind != "cycle_gan"));
+  }
 }

@@ -178,6 +178,22 @@ TEST_CASE("loading into a module of another shape is refused before anything cha
   CHECK_THROWS_WITH(gc::load_generator(wide, root),
                     ContainsText("generator.pt: 'a.weight' has shape [16, 4] but the model's has shape [32, 4]"));
   CHECK(torch::equal(before, wide->a->weight));
+
+  // resume() into another architecture: the newest (intact) checkpoint's mismatch is the error,
+  // not "damaged" warnings about every checkpoint followed by "no valid checkpoint found".
+  auto t3 = make(9);
+  t3.add_hook(gc::hooks::Checkpointer(root / "three", gc::hooks::CheckpointerOptions().every(3)));
+  t3.fit(ring_data());
+  REQUIRE(gc::list_checkpoints(root / "three").size() >= 3);
+  auto other = gc::Trainer(std::make_shared<WideGenImpl>(), DropCritic{}, gc::losses::NonSaturating{}, small(9));
+  std::ostringstream warnings;
+  std::streambuf* old = std::cerr.rdbuf(warnings.rdbuf());
+  const std::string msg = gancraft::test::error_message<gc::OptionError>([&] { other.resume(root / "three"); });
+  std::cerr.rdbuf(old);
+  CHECK_THAT(msg, ContainsText("step-000009") && ContainsText("has shape [16, 4] but") && ContainsText("has shape [32, 4]") &&
+                      ContainsText("the model was built with other options than the checkpoint's"));
+  CHECK(warnings.str().empty());
+  CHECK(other.step() == 0);
 }
 
 namespace {

@@ -79,8 +79,7 @@ class SampleGrid {
   /// Draws the fixed latent batch from `seed`, and writes a grid at step 0 with
   /// `at_begin_and_end`.
   void on_train_begin(TrainingContext& ctx) {
-    at::Generator gen = make_generator(options_.seed());
-    latents_ = torch::randn({options_.count(), ctx.options().latent_dim()}, gen);
+    prepare(ctx);
     if (options_.at_begin_and_end() && ctx.step() == 0) write(ctx);
   }
   /// Writes a grid on every `every`-th generator update.
@@ -99,8 +98,15 @@ class SampleGrid {
     return dir_ / name;
   }
 
- private:
-  void write(TrainingContext& ctx) {
+  /// Draws the fixed latent batch from `seed` (`on_train_begin` does).
+  void prepare(TrainingContext& ctx) {
+    at::Generator gen = make_generator(options_.seed());
+    latents_ = torch::randn({options_.count(), ctx.options().latent_dim()}, gen);
+  }
+
+  /// The grid of the model's current samples (or translations) as uint8 [H, W, C], what the
+  /// PNG files hold; after `prepare`.
+  torch::Tensor image(TrainingContext& ctx) {
     torch::Tensor images;
     if (const auto& src = options_.sources(); src.defined()) {
       const torch::Tensor out = ctx.translate_view(src).to(torch::kCPU);
@@ -111,8 +117,7 @@ class SampleGrid {
       images = io::translation_triples(src, out, tgt.defined() ? tgt : out);
       if (!tgt.defined())  // drop the third image of each triple
         images = images.view({src.size(0), 3, images.size(1), images.size(2), images.size(3)}).narrow(1, 0, 2).flatten(0, 1);
-      io::save_grid(path_for(ctx.step()), images, options_.nrow() * per);
-      return;
+      return io::make_grid(images, io::GridOptions().nrow(options_.nrow() * per));
     }
     if (const int64_t classes = ctx.options().num_classes(); classes > 0) {
       // A conditional GAN: row r shows class r % num_classes, one class per row.
@@ -124,8 +129,11 @@ class SampleGrid {
     GANCRAFT_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3), ShapeError,
                    "SampleGrid: the generator's output has shape ", images.sizes(),
                    "; a grid needs images [N, 1 or 3, H, W]");
-    io::save_grid(path_for(ctx.step()), images, options_.nrow());
+    return io::make_grid(images, io::GridOptions().nrow(options_.nrow()));
   }
+
+ private:
+  void write(TrainingContext& ctx) { io::write_png(path_for(ctx.step()), image(ctx)); }
 
   std::filesystem::path dir_;
   SampleGridOptions options_;

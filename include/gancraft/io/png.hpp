@@ -35,11 +35,17 @@ namespace gancraft::detail {
 // png_write_c holds setjmp and calls libpng; it keeps only trivially destructible
 // locals, so a longjmp out of libpng skips no destructor.
 
-/// Encodes `rows` as an 8-bit PNG of the given color type into `file`.
-inline bool png_write_c(png_structp png, png_infop info, std::FILE* file, png_uint_32 width,
+/// libpng's write callback: appends to the `std::string` behind the io pointer.
+inline void png_append(png_structp png, png_bytep data, png_size_t length) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), length);
+}
+inline void png_flush_nothing(png_structp) {}
+
+/// Encodes `rows` as an 8-bit PNG of the given color type into `out`.
+inline bool png_write_c(png_structp png, png_infop info, std::string* out, png_uint_32 width,
                         png_uint_32 height, int color_type, png_bytepp rows) {
   if (setjmp(png_jmpbuf(png))) return false;
-  png_init_io(png, file);
+  png_set_write_fn(png, out, png_append, png_flush_nothing);
   png_set_IHDR(png, info, width, height, 8, color_type, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
@@ -48,49 +54,31 @@ inline bool png_write_c(png_structp png, png_infop info, std::FILE* file, png_ui
   return true;
 }
 
-/// Closes a FILE* on scope exit.
-struct FileCloser {
-  std::FILE* file = nullptr;
-  ~FileCloser() {
-    if (file != nullptr) std::fclose(file);
-  }
-};
-
 }  // namespace gancraft::detail
 
 namespace gancraft::io {
 
-/// Writes `image` to `path` as an 8-bit PNG, atomically: the bytes go to a
-/// temporary file in the same directory, which is fsynced and then renamed
-/// over `path`, so readers never see a half-written file. Missing parent
-/// directories are created.
+/// Encodes `image` as an 8-bit PNG in memory (the bytes of a .png file); `name` names the image
+/// in errors.
 ///
 /// `image` must be a CPU or device `torch::kUInt8` tensor of shape [H, W]
 /// (gray), [H, W, 1] (gray), [H, W, 3] (RGB) or [H, W, 4] (RGBA). Float
 /// images are refused rather than guessed at: convert with `make_grid` or
 /// `to_uint8_image` from gancraft/io/image_grid.hpp.
-///
-/// @code
-/// gancraft::io::write_png("out/noise.png", torch::randint(256, {64, 64, 3}, torch::kUInt8));
-/// @endcode
-/// @throws ShapeError if `image` has the wrong dtype or shape.
-/// @throws IoError naming the file if it cannot be written.
-inline void write_png(const std::filesystem::path& path, const torch::Tensor& image) {
-  GANCRAFT_CHECK(image.defined(), ShapeError, "write_png(", path.string(),
-                 "): image tensor is undefined");
-  GANCRAFT_CHECK(image.scalar_type() == torch::kUInt8, ShapeError, "write_png(", path.string(),
+/// @throws ShapeError if `image` has the wrong dtype or shape; IoError if libpng fails.
+inline std::string encode_png(const torch::Tensor& image, const std::string& name = "image") {
+  GANCRAFT_CHECK(image.defined(), ShapeError, "write_png(", name, "): image tensor is undefined");
+  GANCRAFT_CHECK(image.scalar_type() == torch::kUInt8, ShapeError, "write_png(", name,
                  "): image must be uint8 [H,W], [H,W,1], [H,W,3] or [H,W,4], got dtype ",
                  image.scalar_type(), "; convert float images with gancraft::io::to_uint8_image");
   const bool hw = image.dim() == 2;
   const int64_t channels = hw ? 1 : (image.dim() == 3 ? image.size(2) : 0);
-  GANCRAFT_CHECK(channels == 1 || channels == 3 || channels == 4, ShapeError, "write_png(",
-                 path.string(), "): image must be [H,W], [H,W,1], [H,W,3] or [H,W,4], got shape ",
-                 image.sizes());
+  GANCRAFT_CHECK(channels == 1 || channels == 3 || channels == 4, ShapeError, "write_png(", name,
+                 "): image must be [H,W], [H,W,1], [H,W,3] or [H,W,4], got shape ", image.sizes());
   const int64_t height = image.size(0);
   const int64_t width = image.size(1);
   GANCRAFT_CHECK(height > 0 && width > 0 && height <= PNG_UINT_31_MAX && width <= PNG_UINT_31_MAX,
-                 ShapeError, "write_png(", path.string(), "): cannot encode an image of shape ",
-                 image.sizes());
+                 ShapeError, "write_png(", name, "): cannot encode an image of shape ", image.sizes());
   const torch::Tensor pixels = image.to(torch::kCPU).contiguous();
   const int color_type = channels == 1   ? PNG_COLOR_TYPE_GRAY
                          : channels == 3 ? PNG_COLOR_TYPE_RGB
@@ -99,6 +87,35 @@ inline void write_png(const std::filesystem::path& path, const torch::Tensor& im
   auto* base = pixels.data_ptr<std::uint8_t>();
   for (int64_t y = 0; y < height; ++y) rows[y] = base + y * width * channels;
 
+  std::string bytes;
+  detail::PngErrorSink sink;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, detail::png_error_to_sink,
+                                            detail::png_ignore_warning);
+  GANCRAFT_CHECK(png != nullptr, IoError, name, ": cannot create libpng writer");
+  png_infop info = png_create_info_struct(png);
+  struct Destroy {
+    png_structp* png;
+    png_infop* info;
+    ~Destroy() { png_destroy_write_struct(png, info); }
+  } destroy{&png, &info};
+  GANCRAFT_CHECK(info != nullptr, IoError, name, ": cannot create libpng info struct");
+  const bool ok = detail::png_write_c(png, info, &bytes, static_cast<png_uint_32>(width),
+                                      static_cast<png_uint_32>(height), color_type, rows.data());
+  GANCRAFT_CHECK(ok, IoError, name, ": libpng failed to write: ", sink.message);
+  return bytes;
+}
+
+/// Writes `image` to `path` as an 8-bit PNG (see `encode_png`), atomically: the bytes go to a
+/// temporary file in the same directory, which is fsynced and then renamed over `path`, so
+/// readers never see a half-written file. Missing parent directories are created.
+///
+/// @code
+/// gancraft::io::write_png("out/noise.png", torch::randint(256, {64, 64, 3}, torch::kUInt8));
+/// @endcode
+/// @throws ShapeError if `image` has the wrong dtype or shape.
+/// @throws IoError naming the file if it cannot be written.
+inline void write_png(const std::filesystem::path& path, const torch::Tensor& image) {
+  const std::string bytes = encode_png(image, path.string());
   const std::filesystem::path parent = path.parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -106,47 +123,7 @@ inline void write_png(const std::filesystem::path& path, const torch::Tensor& im
     GANCRAFT_CHECK(!ec, IoError, path.string(), ": cannot create parent directory ",
                    parent.string(), ": ", ec.message());
   }
-  const std::filesystem::path tmp = detail::hidden_sibling(path);
-  struct RemoveTmp {
-    const std::filesystem::path* tmp;
-    bool armed = true;
-    ~RemoveTmp() {
-      std::error_code ignored;
-      if (armed) std::filesystem::remove(*tmp, ignored);
-    }
-  } remove_tmp{&tmp};
-
-  {
-    detail::FileCloser file{std::fopen(tmp.c_str(), "wb")};
-    GANCRAFT_CHECK(file.file != nullptr, IoError, path.string(),
-                   ": cannot open temporary file for writing: ", std::strerror(errno));
-    detail::PngErrorSink sink;
-    png_structp png = png_create_write_struct(
-        PNG_LIBPNG_VER_STRING, &sink, detail::png_error_to_sink, detail::png_ignore_warning);
-    GANCRAFT_CHECK(png != nullptr, IoError, path.string(), ": cannot create libpng writer");
-    png_infop info = png_create_info_struct(png);
-    struct Destroy {
-      png_structp* png;
-      png_infop* info;
-      ~Destroy() { png_destroy_write_struct(png, info); }
-    } destroy{&png, &info};
-    GANCRAFT_CHECK(info != nullptr, IoError, path.string(), ": cannot create libpng info struct");
-    const bool ok = detail::png_write_c(png, info, file.file, static_cast<png_uint_32>(width),
-                                        static_cast<png_uint_32>(height), color_type, rows.data());
-    GANCRAFT_CHECK(ok, IoError, path.string(), ": libpng failed to write: ", sink.message);
-    GANCRAFT_CHECK(std::fflush(file.file) == 0 && ::fsync(::fileno(file.file)) == 0, IoError,
-                   path.string(), ": cannot flush to disk: ", std::strerror(errno));
-    std::FILE* raw = file.file;
-    file.file = nullptr;
-    GANCRAFT_CHECK(std::fclose(raw) == 0, IoError, path.string(),
-                   ": cannot close temporary file: ", std::strerror(errno));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  GANCRAFT_CHECK(!ec, IoError, path.string(), ": cannot rename temporary file ", tmp.string(),
-                 " into place: ", ec.message());
-  remove_tmp.armed = false;
-  detail::fsync_path(parent.empty() ? std::filesystem::path(".") : parent, /*directory=*/true);
+  detail::write_file_atomically(path, bytes);
 }
 
 /// Reads the PNG at `path` as a `torch::kUInt8` tensor [H, W, C].

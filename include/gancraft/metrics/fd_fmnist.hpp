@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -20,6 +21,27 @@ namespace gancraft::metrics {
 /// 28×28 grey images where Inception weights are not at hand; its values are not comparable
 /// with Inception FID, nor with FD under any other classifier.
 ///
+/// The FD-FMNIST classifier's weights file: `$GANCRAFT_FD_FMNIST` when set, else the file
+/// gancraft's CMake package compiled in (`GANCRAFT_FD_FMNIST_WEIGHTS`: the source tree's
+/// tools/data/fd_fmnist.pt for FetchContent and add_subdirectory, PREFIX/share/gancraft/ once
+/// installed). `IoError` when that file does not exist, saying how to point at it.
+inline std::filesystem::path fd_fmnist_weights() {
+  if (const char* env = std::getenv("GANCRAFT_FD_FMNIST"); env != nullptr && *env != '\0') {
+    GANCRAFT_CHECK(std::filesystem::is_regular_file(env), IoError, "$GANCRAFT_FD_FMNIST names ", env,
+                   ", which is not a file");
+    return env;
+  }
+#ifdef GANCRAFT_FD_FMNIST_WEIGHTS
+  const std::filesystem::path built_in = GANCRAFT_FD_FMNIST_WEIGHTS;
+  GANCRAFT_CHECK(std::filesystem::is_regular_file(built_in), IoError, "the FD-FMNIST classifier's weights are not at ",
+                 built_in.string(), " (where gancraft's CMake package put them); set $GANCRAFT_FD_FMNIST to the file");
+  return built_in;
+#else
+  throw IoError("the FD-FMNIST classifier's weights: this program was not built against gancraft's CMake target "
+                "(which defines GANCRAFT_FD_FMNIST_WEIGHTS); set $GANCRAFT_FD_FMNIST to tools/data/fd_fmnist.pt");
+#endif
+}
+
 /// Loads the classifier from `path` (a state dict written by `export_state_dict`) in eval mode.
 /// `IoError` naming the file when it is missing, unreadable, lacks a tensor or holds one of
 /// the wrong shape.

@@ -50,8 +50,8 @@ inline double unbiased_mmd2(const torch::Tensor& x, const torch::Tensor& y) {
 /// k(u, v) = (u·v / D + 1)³, averaged over `subsets` random subsets of `subset_size` samples
 /// of each set. Unbiased, so it can be slightly negative when the sets match.
 ///
-/// `OptionError` when `subset_size` is < 2 or exceeds either set; `ShapeError` on feature
-/// sizes that differ.
+/// `OptionError` when `subset_size` is < 2 or exceeds either set, or equals both with more than
+/// one subset (every subset would be the same); `ShapeError` on feature sizes that differ.
 /// @code
 /// auto kid = gc::metrics::kernel_inception_distance(real, fake,
 ///     gc::metrics::KidOptions().subsets(50).subset_size(500));
@@ -69,6 +69,10 @@ inline KidResult kernel_inception_distance(const torch::Tensor& a, const torch::
                  "kernel_inception_distance: subset_size ", m,
                  " must be >= 2 and at most the size of each set (a has ", a.size(0),
                  " samples, b has ", b.size(0), ")");
+  GANCRAFT_CHECK(options.subsets() == 1 || m < a.size(0) || m < b.size(0), OptionError,
+                 "kernel_inception_distance: subset_size ", m, " is the size of both sets, so each of the ",
+                 options.subsets(), " subsets would be the whole of both (one estimate, no spread); use a "
+                 "smaller subset_size, or subsets 1");
   const torch::Tensor x = a.detach().to(torch::kCPU, torch::kDouble);
   const torch::Tensor y = b.detach().to(torch::kCPU, torch::kDouble);
   GANCRAFT_CHECK(torch::isfinite(x).all().item<bool>(), OptionError,

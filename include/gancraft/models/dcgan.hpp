@@ -8,6 +8,7 @@
 
 #include <gancraft/error.hpp>
 #include <gancraft/models/dcgan_options.hpp>
+#include <gancraft/nn/spectral_norm.hpp>
 
 #include <cstdint>
 #include <ostream>
@@ -235,9 +236,11 @@ class DCGANDiscriminatorImpl : public torch::nn::Cloneable<DCGANDiscriminatorImp
     }
     net_ = register_module("net", net_);
     reset_parameters();
+    // After the init: SpectralNorm keeps the initialised weight as its trainable parameter.
+    if (options.spectral_norm()) net_ = replace_module("net", nn::spectral_norm(net_));
   }
 
-  /// Re-draws every weight with the DCGAN init (global torch RNG).
+  /// Re-draws every weight with the DCGAN init (global torch RNG); before spectral norm only.
   void reset_parameters() { detail::dcgan_init(*this); }
 
   /// x: [N, channels, S, S]; returns [N] raw logits. Throws ShapeError on any

@@ -54,6 +54,9 @@ struct DCGANDiscriminatorOptions {
   /// penalty is per-sample, such as WGAN-GP (Gulrajani et al. 2017,
   /// arXiv:1704.00028), which then have no BatchNorm at all.
   TORCH_ARG(bool, batch_norm) = true;
+  /// Spectral normalisation of every conv (`nn::SpectralNorm`, Miyato et al. 2018,
+  /// arXiv:1802.05957), applied after the DCGAN init.
+  TORCH_ARG(bool, spectral_norm) = false;
 };
 
 }  // namespace gancraft::models

@@ -7,6 +7,7 @@
 
 #include <gancraft/error.hpp>
 #include <gancraft/models/mlp_options.hpp>
+#include <gancraft/nn/spectral_norm.hpp>
 
 #include <cstdint>
 #include <ostream>
@@ -151,7 +152,7 @@ class MLPDiscriminatorImpl : public torch::nn::Cloneable<MLPDiscriminatorImpl> {
       in = o.hidden();
     }
     net_->push_back(torch::nn::Linear(in, 1));
-    net_ = register_module("net", net_);
+    net_ = register_module("net", o.spectral_norm() ? nn::spectral_norm(net_) : net_);
   }
 
   /// x: [N, input_dim] or [N, d1, d2, …] with d1·d2·… = input_dim; returns [N]

@@ -52,6 +52,9 @@ struct MLPDiscriminatorOptions {
   TORCH_ARG(int64_t, hidden) = 128;
   /// Number of hidden layers (Linear + LeakyReLU(0.2)); 0 gives one Linear map.
   TORCH_ARG(int64_t, layers) = 2;
+  /// Spectral normalisation of every Linear (`nn::SpectralNorm`, Miyato et al. 2018,
+  /// arXiv:1802.05957).
+  TORCH_ARG(bool, spectral_norm) = false;
 };
 
 }  // namespace gancraft::models

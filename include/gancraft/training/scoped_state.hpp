@@ -57,24 +57,33 @@ class ModeGuard {
   bool training_;
 };
 
-/// Saves LibTorch's global CPU generator and puts it back when the scope ends.
+/// Saves LibTorch's global generators (the CPU's and, where CUDA is available, each device's)
+/// and puts them back when the scope ends: `torch::manual_seed` inside the scope reseeds both.
 class GlobalGeneratorGuard {
  public:
   GlobalGeneratorGuard() {
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(global.mutex());
-    state_ = global.get_state();
+    generators_.push_back(at::detail::getDefaultCPUGenerator());
+    if (torch::cuda::is_available())
+      for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i)
+        generators_.push_back(at::globalContext().defaultGenerator(
+            torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(i))));
+    for (auto& g : generators_) {
+      std::lock_guard<std::mutex> lock(g.mutex());
+      states_.push_back(g.get_state());
+    }
   }
   ~GlobalGeneratorGuard() {
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(global.mutex());
-    global.set_state(state_);
+    for (size_t i = 0; i < generators_.size(); ++i) {
+      std::lock_guard<std::mutex> lock(generators_[i].mutex());
+      generators_[i].set_state(states_[i]);
+    }
   }
   GlobalGeneratorGuard(const GlobalGeneratorGuard&) = delete;
   GlobalGeneratorGuard& operator=(const GlobalGeneratorGuard&) = delete;
 
  private:
-  torch::Tensor state_;
+  std::vector<at::Generator> generators_;
+  std::vector<torch::Tensor> states_;
 };
 
 /// Copies a module's buffers (BatchNorm statistics) and restores them when the scope ends.

@@ -84,9 +84,11 @@ class Trainer final : public TrainingLoop {
                 "gancraft::Trainer: a conditional discriminator or loss needs a conditional "
                 "generator, `forward(z, labels)`; see docs/conditional.md");
   static_assert(!ConditionalGenerator<G> || detail::takes_labels<D> || ConditionalLoss<L>,
-                "gancraft::Trainer: a conditional generator needs a discriminator that sees the "
-                "labels, `forward(x, labels)` (projection), or a ConditionalLoss such as "
-                "losses::AuxiliaryClassifier (AC-GAN); see docs/conditional.md");
+                "gancraft::Trainer: the generator's forward takes two tensors, so it is taken as a "
+                "conditional generator `forward(z, labels)`; an unconditional generator's forward "
+                "must take one tensor, `forward(torch::Tensor z)`. A conditional generator needs a "
+                "discriminator that sees the labels, `forward(x, labels)` (projection), or a "
+                "ConditionalLoss such as losses::AuxiliaryClassifier (AC-GAN); see docs/conditional.md");
   static_assert(!detail::module_handle<D> || detail::has_parameters<D>,
                 "gancraft::Trainer: the discriminator must have `parameters()`");
   static_assert(ConditionalLoss<L> || detail::has_discriminator_loss<L>,
@@ -534,13 +536,14 @@ class Trainer final : public TrainingLoop {
                      ShapeError, "discriminator returned shape ", d_out.sizes(), " for a batch of ", 2 * k,
                      " but the conditional loss needs [N, 1 + ", options_.num_classes(),
                      "] (an adversarial logit, then one logit per class)");
-    torch::Tensor scores = scores_of(d_out);
-    GANCRAFT_CHECK(scores.numel() == 2 && scores.size(0) == 2 &&
-                       (scores.dim() == 1 || (scores.dim() == 2 && scores.size(1) == 1)),
-                   ShapeError, "discriminator returned scores of shape ", scores.sizes(),
-                   " for a batch of ", 2 * k, "; it must return one score per ",
+    // The discriminator's own output, not its flattened scores: [2, 2] must not read as [4].
+    const torch::Tensor& shown = ConditionalLoss<L> ? scores_of(d_out) : d_out;
+    GANCRAFT_CHECK(shown.dim() >= 1 && shown.size(0) == 2 &&
+                       (shown.dim() == 1 || (shown.dim() == 2 && shown.size(1) == 1)),
+                   ShapeError, "discriminator returned ", ConditionalLoss<L> ? "scores of " : "", "shape ",
+                   shown.sizes(), " for a batch of ", 2 * k, "; it must return one score per ",
                    k == 1 ? std::string("sample") : detail::str("group of ", k, " samples"),
-                   " ([N] or [N, 1])");
+                   " ([", 2, "] or [", 2, ", 1])");
     sample_shape_ = out.sizes().slice(1).vec();
   }
 
