@@ -37,7 +37,7 @@ struct TensorBoardOptions {
 
 /// Logs training to TensorBoard: the losses and every other reported scalar (tags as in
 /// `JsonlLogger`: "d_loss", "g_loss", "penalty", ...), sample grids as images, and the config
-/// as text, in an event file `dir/events.out.tfevents.<seconds>.<host>.<pid>` that
+/// as text, in an event file `dir/events.out.tfevents.SECONDS.HOST.PID` that
 /// `tensorboard --logdir dir` reads. Each session writes a new file (sorted after the older
 /// ones); a run resumed at step S begins it with a restart marker (`SessionLog` START at step
 /// S + 1), so TensorBoard drops what the interrupted process logged after its checkpoint,
@@ -99,7 +99,7 @@ class TensorBoard {
     events_->image("samples", ctx.step(), io::encode_png(hwc, "TensorBoard grid"), hwc.size(0), hwc.size(1), hwc.size(2));
   }
 
-  /// `events.out.tfevents.<seconds>.<host>.<pid>`, its seconds past every existing file's, so
+  /// `events.out.tfevents.SECONDS.HOST.PID`, its seconds past every existing file's, so
   /// that TensorBoard (which reads files in name order) reads this session last.
   std::filesystem::path new_file() const {
     std::filesystem::create_directories(dir_);
