@@ -16,10 +16,13 @@ if(NOT GANCRAFT_PYTHON)
 endif()
 message(STATUS "gancraft: Python for the tests' Python-side checks: ${GANCRAFT_PYTHON}")
 
-# GANCRAFT_TENSORBOARD_PYTHON: a Python with the `tensorboard` package (scripts/deps.sh installs it
-# in the project's environment, .venv), whose event reader checks hooks::TensorBoard's files.
+# GANCRAFT_TENSORBOARD_PYTHON: a Python with the `tensorboard` package, whose event reader checks
+# hooks::TensorBoard's files: scripts/deps.sh installs it in .venv (the wheel's environment) and,
+# for Debian's LibTorch, in .venv-tensorboard.
 if(NOT GANCRAFT_TENSORBOARD_PYTHON)
-  if(EXISTS "${PROJECT_SOURCE_DIR}/.venv/bin/python")
+  if(EXISTS "${PROJECT_SOURCE_DIR}/.venv-tensorboard/bin/python")
+    set(_gancraft_tb_python "${PROJECT_SOURCE_DIR}/.venv-tensorboard/bin/python")
+  elseif(EXISTS "${PROJECT_SOURCE_DIR}/.venv/bin/python")
     set(_gancraft_tb_python "${PROJECT_SOURCE_DIR}/.venv/bin/python")
   else()
     set(_gancraft_tb_python "${GANCRAFT_PYTHON}")

@@ -37,10 +37,9 @@ fi
 
 # --- The wheel's virtual environment (PEP 668: never pip into a system Python). ---
 # Recreated only when scripts/requirements-wheel.txt changes; its copy in the environment
-# records what was installed. Made for Debian's LibTorch too: its tests read TensorBoard's
-# files with the environment's tensorboard package.
+# records what was installed.
 requirements=scripts/requirements-wheel.txt
-if true; then
+if [[ $kind == wheel ]] || [[ -d $gancraft_venv ]]; then
   if ! cmp -s "$requirements" "$gancraft_venv/gancraft-requirements.txt" ||
     ! "$gancraft_venv/bin/python" -c 'import torch' 2>/dev/null; then
     venv_python=
@@ -67,6 +66,18 @@ if true; then
     "in $gancraft_venv"
 fi
 [[ $kind == system ]] || exit 0
+
+# --- Debian's LibTorch: a small environment with only tensorboard (any python3), whose event
+# reader checks hooks::TensorBoard's files (the wheel's environment has it already). ---
+tb_venv=.venv-tensorboard
+if ! "$tb_venv/bin/python" -c 'import tensorboard' 2>/dev/null ||
+  ! cmp -s scripts/requirements-tensorboard.txt "$tb_venv/gancraft-requirements.txt"; then
+  echo "deps: creating $tb_venv ($(python3 --version))"
+  rm -rf "$tb_venv"
+  python3 -m venv "$tb_venv"
+  "$tb_venv/bin/python" -m pip install -q --disable-pip-version-check -r scripts/requirements-tensorboard.txt
+  cp scripts/requirements-tensorboard.txt "$tb_venv/gancraft-requirements.txt"
+fi
 
 # --- BLAS: libtorch_cpu links libblas.so.3, which Debian's alternatives system resolves. ---
 arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)

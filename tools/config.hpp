@@ -117,10 +117,12 @@ inline const std::vector<ConfigKey>& config_schema() {
 inline bool model_key_applies(const std::string& name, const std::string& kind) {
   const std::vector<std::string> images = {"dcgan", "sngan", "pix2pix", "super_resolution", "cycle_gan", "vae_gan"};
   const std::vector<std::string> translation = {"pix2pix", "super_resolution", "cycle_gan", "vae_gan"};
+  std::vector<std::string> with_mlp = images;  // mlp reads them on data.kind image_folder
+  with_mlp.push_back("mlp");
   static const std::map<std::string, std::vector<std::string>> only = {
       {"latent_dim", {"dcgan", "sngan", "mlp", "vae_gan"}},
-      {"image_size", images},
-      {"channels", images},
+      {"image_size", with_mlp},
+      {"channels", with_mlp},
       {"base_width", {"dcgan"}},
       {"sngan_g_channels", {"sngan"}},
       {"sngan_d_channels", {"sngan"}},

@@ -88,17 +88,18 @@ inline std::optional<nn::DiffAugmentOptions> diffaugment_options(const json& c) 
   return o;
 }
 
-/// The bare discriminator of `model.kind`, with spectral norm where `model.spectral_norm` asks.
+/// `then(d)` of the bare discriminator of `model.kind`, with spectral norm where
+/// `model.spectral_norm` asks and its input widened for `model.pack`.
 template <class Wrap>
 auto build_discriminator(const json& c, Wrap&& then) {
   const auto& m = c["model"];
+  const int64_t pack = m["pack"].get<int64_t>();  // a packing D's first layer sees pack samples at once
   if (m["kind"] == "dcgan")
     return then(models::DCGANDiscriminator(models::DCGANDiscriminatorOptions(m["image_size"].get<int64_t>())
-                                               .channels(m["channels"].get<int64_t>())
+                                               .channels(m["channels"].get<int64_t>() * pack)
                                                .base_width(m["base_width"].get<int64_t>())
                                                .batch_norm(m["d_batch_norm"].get<bool>())
                                                .spectral_norm(m["spectral_norm"].get<bool>())));
-  const int64_t pack = m["pack"].get<int64_t>();
   if (m["kind"] == "sngan")
     return then(models::SNGANDiscriminator(models::SNGANDiscriminatorOptions()
                                                .channels(m["sngan_d_channels"].get<int64_t>())
@@ -117,13 +118,6 @@ inline RuntimeNet make_discriminator(const json& c) {
   const int64_t pack = c["model"]["pack"].get<int64_t>();
   const auto augment = diffaugment_options(c);
   return build_discriminator(c, [&](auto d) {
-    if constexpr (std::is_same_v<decltype(d), models::DCGANDiscriminator>) {
-      // DCGAN's first conv sees the packed channels.
-      if (pack > 1) {
-        auto o = d->options;
-        d = models::DCGANDiscriminator(o.channels(o.channels() * pack));
-      }
-    }
     RuntimeNet net = pack > 1 ? wrap(nn::Pack(d, pack)) : wrap(d);
     return augment ? wrap(nn::DiffAugment(net, *augment)) : net;
   });

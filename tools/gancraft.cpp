@@ -129,7 +129,7 @@ const std::map<std::string, std::string>& command_help() {
       {"eval kid",
        "usage: gancraft eval kid --a A.csv --b B.csv [--subsets 100] [--subset-size 1000] [--seed 0]\n"
        "The kernel inception distance (mean and standard deviation over random subsets); the subset\n"
-       "size must be below both sample counts.\n"},
+       "size must be at most each sample count, and below one of them unless --subsets 1.\n"},
       {"eval pr",
        "usage: gancraft eval pr --a REAL.csv --b GENERATED.csv [--k 3]\n"
        "Precision and recall of the generated features against the real ones (k-NN manifolds).\n"},
@@ -270,9 +270,9 @@ int cmd_train(int argc, char** argv) {
   // Every problem of the file and the --set overrides at once.
   std::vector<std::string> problems;
   for (const auto& s : o.sets) {
-    json single = json::object();
-    gt::apply_override(single, s);
     try {
+      json single = json::object();
+      gt::apply_override(single, s);
       gt::resolve_config(single, "--set " + s);  // names the --set, not the file, in errors
       gt::apply_override(raw, s);
     } catch (const gc::OptionError& e) {
@@ -463,8 +463,7 @@ int cmd_sample(int argc, char** argv) {
   const double threshold = o.values.count("truncation") ? number(o.get("truncation"), "--truncation")
                            : source.is_exported()       ? source.module.attr("truncation").toDouble()
                                                         : 0.0;
-  GANCRAFT_CHECK(!o.values.count("truncation") || threshold > 0, OptionError,
-                 "--truncation must be > 0, got ", threshold);
+  GANCRAFT_CHECK(threshold >= 0, OptionError, "--truncation must be >= 0 (0: none), got ", threshold);
   // Resamples every latent entry beyond the threshold (the truncation trick, Brock et al. 2018,
   // arXiv:1809.11096); interpolations truncate their end points, so the walk stays smooth.
   auto truncate = [&](torch::Tensor latents, at::Generator& g) {

@@ -29,8 +29,8 @@ struct SampleFileOptions {
 namespace detail {
 
 /// The tiles of a PNG grid in `io::make_grid`'s layout (row-major, `padding` pixels around and
-/// between them), as [N, 1, side, side] in [-1, 1]; trailing cells of one uniform value (the
-/// empty cells of the last row) are dropped.
+/// between them), as [N, 1, side, side] in [-1, 1]; the last row's trailing cells that hold
+/// only the border's value (the empty cells of a short row, at most cols - 1) are dropped.
 inline torch::Tensor grid_tiles(const std::filesystem::path& path, const SampleFileOptions& o) {
   const torch::Tensor hwc = io::read_png(path);
   const int64_t h = hwc.size(0), w = hwc.size(1), cell = o.side + o.padding;
@@ -46,8 +46,11 @@ inline torch::Tensor grid_tiles(const std::filesystem::path& path, const SampleF
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
       tiles.push_back(grey.narrow(0, o.padding + r * cell, o.side).narrow(1, o.padding + c * cell, o.side));
-  while (!tiles.empty() && (tiles.back().max() == tiles.back().min()).item<bool>()) tiles.pop_back();
-  GANCRAFT_CHECK(!tiles.empty(), OptionError, path.string(), ": every tile of the grid is uniform (no images)");
+  // The empty cells of a short last row hold the border's value (the grid's corner pixel):
+  // at most cols - 1 of them, so a generator's uniform images elsewhere are kept.
+  const torch::Tensor border = grey[0][0];
+  for (int64_t dropped = 0; dropped < cols - 1 && !tiles.empty() && (tiles.back() == border).all().item<bool>(); ++dropped)
+    tiles.pop_back();
   return (torch::stack(tiles).unsqueeze(1) / 127.5 - 1).contiguous();
 }
 

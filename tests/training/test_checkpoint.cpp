@@ -187,9 +187,14 @@ TEST_CASE("loading into a module of another shape is refused before anything cha
   REQUIRE(gc::list_checkpoints(root / "three").size() >= 3);
   auto other = gc::Trainer(std::make_shared<WideGenImpl>(), DropCritic{}, gc::losses::NonSaturating{}, small(9));
   std::ostringstream warnings;
-  std::streambuf* old = std::cerr.rdbuf(warnings.rdbuf());
-  const std::string msg = gancraft::test::error_message<gc::OptionError>([&] { other.resume(root / "three"); });
-  std::cerr.rdbuf(old);
+  std::string msg;
+  {
+    struct Redirect {  // std::cerr into `warnings` for this scope, restored however it ends
+      std::streambuf* old;
+      ~Redirect() { std::cerr.rdbuf(old); }
+    } redirect{std::cerr.rdbuf(warnings.rdbuf())};
+    msg = gancraft::test::error_message<gc::OptionError>([&] { other.resume(root / "three"); });
+  }
   CHECK_THAT(msg, ContainsText("step-000009") && ContainsText("has shape [16, 4] but") && ContainsText("has shape [32, 4]") &&
                       ContainsText("the model was built with other options than the checkpoint's"));
   CHECK(warnings.str().empty());

@@ -131,6 +131,11 @@ class Evaluate {
                    OptionError, "Evaluate: the KID subset size ", o.kid().subset_size(),
                    " exceeds the generated samples (", o.samples(), ") or the real features (",
                    real_features.size(0), ")");
+    GANCRAFT_CHECK(!wants(Metric::Kid) || o.kid().subsets() == 1 || o.kid().subset_size() < o.samples() ||
+                       o.kid().subset_size() < real_features.size(0),
+                   OptionError, "Evaluate: the KID subset size ", o.kid().subset_size(),
+                   " is both the generated samples and the real features, so every one of the ", o.kid().subsets(),
+                   " subsets would be the same; use a smaller subset size, or subsets(1)");
     static const std::vector<std::pair<std::string, Metric>> names = {
         {"fd", Metric::FrechetDistance}, {"kid", Metric::Kid},
         {"precision", Metric::PrecisionRecall}, {"recall", Metric::PrecisionRecall},

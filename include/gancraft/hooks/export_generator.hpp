@@ -63,6 +63,12 @@ class ExportGenerator {
   int64_t interval() const { return 0; }                      ///< reads no losses
   const std::filesystem::path& path() const { return path_; }  ///< where the module goes
 
+  /// Checks that the hook runs in a trainer of the type it was made for (not only when it
+  /// first saves, which may be the end of the run).
+  void on_train_begin(TrainingContext& ctx) {
+    GANCRAFT_CHECK(dynamic_cast<T*>(&ctx) != nullptr, OptionError,
+                   "ExportGenerator: added to a trainer of another type than the one it was made with");
+  }
   /// Exports on every `every`-th generator update.
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
     if (options_.every() > 0 && r.step % options_.every() == 0) save(ctx);

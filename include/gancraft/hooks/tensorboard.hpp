@@ -41,7 +41,8 @@ struct TensorBoardOptions {
 /// `tensorboard --logdir dir` reads. Each session writes a new file (sorted after the older
 /// ones); a run resumed at step S begins it with a restart marker (`SessionLog` START at step
 /// S + 1), so TensorBoard drops what the interrupted process logged after its checkpoint,
-/// which is trained again. Every event is flushed as written. Under `DataParallel`, wrap it in
+/// which is trained again; a `DivergenceGuard` rollback is marked the same way. Every event is
+/// flushed as written. Under `DataParallel`, wrap it in
 /// `distributed::RankZeroOnly`, as every hook that writes.
 /// @code
 /// trainer.add_hook(gc::hooks::TensorBoard("run/tensorboard", gc::hooks::TensorBoardOptions()
@@ -67,6 +68,7 @@ class TensorBoard {
   /// the config and the first grid.
   void on_train_begin(TrainingContext& ctx) {
     events_ = std::make_shared<io::EventFileWriter>(new_file());
+    last_step_ = ctx.step();
     if (ctx.step() > 0) {
       events_->session_start(ctx.step() + 1);
     } else if (!options_.config().empty()) {
@@ -80,6 +82,10 @@ class TensorBoard {
 
   /// Scalars on every `interval`-th step that reports any; a grid on every `every`-th.
   void on_step_end(const StepReport& r, TrainingContext& ctx) {
+    // A step at or before one already logged: DivergenceGuard rolled back. Mark it as a
+    // restart too, so TensorBoard drops the diverged steps rather than overlaying them.
+    if (r.step <= last_step_) events_->session_start(r.step);
+    last_step_ = r.step;
     if (r.step % options_.interval() == 0) {
       if (r.d_loss) events_->scalar("d_loss", r.step, *r.d_loss);
       if (r.g_loss) events_->scalar("g_loss", r.step, *r.g_loss);
@@ -102,7 +108,10 @@ class TensorBoard {
   /// `events.out.tfevents.SECONDS.HOST.PID`, its seconds past every existing file's, so
   /// that TensorBoard (which reads files in name order) reads this session last.
   std::filesystem::path new_file() const {
-    std::filesystem::create_directories(dir_);
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    GANCRAFT_CHECK(!ec && std::filesystem::is_directory(dir_), IoError, "TensorBoard: cannot create ", dir_.string(), ": ",
+                   ec ? ec.message() : std::string("not a directory"));
     int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
     constexpr std::string_view prefix = "events.out.tfevents.";
@@ -126,6 +135,7 @@ class TensorBoard {
   TensorBoardOptions options_;
   std::shared_ptr<SampleGrid> grid_;
   std::shared_ptr<io::EventFileWriter> events_;
+  int64_t last_step_ = 0;
 };
 
 }  // namespace gancraft::hooks

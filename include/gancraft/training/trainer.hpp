@@ -538,8 +538,8 @@ class Trainer final : public TrainingLoop {
                      "] (an adversarial logit, then one logit per class)");
     // The discriminator's own output, not its flattened scores: [2, 2] must not read as [4].
     const torch::Tensor& shown = ConditionalLoss<L> ? scores_of(d_out) : d_out;
-    GANCRAFT_CHECK(shown.dim() >= 1 && shown.size(0) == 2 &&
-                       (shown.dim() == 1 || (shown.dim() == 2 && shown.size(1) == 1)),
+    // [2], [2, 1] or [2, 1, 1, 1] (a conv head): one score per row, whatever the trailing 1s.
+    GANCRAFT_CHECK(shown.dim() >= 1 && shown.size(0) == 2 && shown.numel() == 2,
                    ShapeError, "discriminator returned ", ConditionalLoss<L> ? "scores of " : "", "shape ",
                    shown.sizes(), " for a batch of ", 2 * k, "; it must return one score per ",
                    k == 1 ? std::string("sample") : detail::str("group of ", k, " samples"),
