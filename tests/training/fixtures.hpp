@@ -3,6 +3,7 @@
 #include <gancraft/detail/torch_compat.hpp>
 #include <gancraft/gan.hpp>
 
+#include <cmath>
 #include <vector>
 
 namespace fixtures {
@@ -81,5 +82,18 @@ inline bool identical(const std::vector<torch::Tensor>& a, const std::vector<tor
     if (!torch::equal(a[i], b[i])) return false;
   return true;
 }
+
+/// Poisons one generator weight at a chosen step, as a blow-up would.
+struct Poison {
+  int64_t at;
+  bool done = false;  // once: a rolled-back run passes step `at` again
+  int64_t interval() const { return 0; }
+  void on_step_end(const gc::StepReport& r, gc::TrainingContext& ctx) {
+    if (r.step != at || done) return;
+    done = true;
+    torch::NoGradGuard g;
+    ctx.generator_module().parameters()[0].view(-1)[0] = std::nan("");
+  }
+};
 
 }  // namespace fixtures

@@ -202,18 +202,6 @@ TEST_CASE("loading into a module of another shape is refused before anything cha
 }
 
 namespace {
-/// Poisons one generator weight at a chosen step, as a blow-up would.
-struct Poison {
-  int64_t at;
-  bool done = false;  // once: a rolled-back run passes step `at` again
-  int64_t interval() const { return 0; }
-  void on_step_end(const gc::StepReport& r, gc::TrainingContext& ctx) {
-    if (r.step != at || done) return;
-    done = true;
-    torch::NoGradGuard g;
-    ctx.generator_module().parameters()[0].view(-1)[0] = std::nan("");
-  }
-};
 }  // namespace
 
 TEST_CASE("divergence guard: stop names the tensor, a NaN checkpoint is never written", "[checkpoint][guard]") {

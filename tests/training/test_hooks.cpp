@@ -4,6 +4,7 @@
 
 #include "../support/catch.hpp"
 #include "../support/test_support.hpp"
+#include "fixtures.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,19 +43,6 @@ std::vector<nlohmann::json> jsonl(const fs::path& path) {
   for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
   return out;
 }
-
-/// Poisons one generator weight at step `at`, once, as a blow-up would.
-struct Poison {
-  int64_t at;
-  bool done = false;
-  int64_t interval() const { return 0; }
-  void on_step_end(const gc::StepReport& r, gc::TrainingContext& ctx) {
-    if (r.step != at || done) return;
-    done = true;
-    torch::NoGradGuard no_grad;
-    ctx.generator_module().parameters()[0].view(-1)[0] = std::nan("");
-  }
-};
 
 }  // namespace
 
@@ -121,7 +109,7 @@ TEST_CASE("SampleGrid draws the same fixed latents after a resume: the grids equ
 TEST_CASE("after a DivergenceGuard rollback, TensorBoard's reader shows each step once, without the diverged one", "[hooks][tensorboard][python]") {
   const fs::path run = fresh_dir("hooks_tensorboard_rollback");
   auto trainer = tiny_dcgan(10);
-  trainer.add_hook(Poison{7});
+  trainer.add_hook(fixtures::Poison{7});
   // Before the guard, so both log the diverged step 7 (hooks after a rollback's guard do not run
   // on that step).
   trainer.add_hook(gc::hooks::TensorBoard(run / "tb"));
