@@ -258,17 +258,19 @@ inline void check_tree(const json& node, const std::string& prefix, std::vector<
   }
 }
 
-/// One `OptionError` for every problem in `errors`: "source: problem" for one, else the count
-/// and one problem per line.
-inline void throw_config_errors(const std::string& source, const std::vector<std::string>& errors) {
+
+}  // namespace detail
+
+/// One `OptionError` for every problem in `errors`, if any: `one` followed by the problem when
+/// there is one, else `many(count)` and one problem per line.
+template <class Many>
+void throw_problems(const std::vector<std::string>& errors, const std::string& one, Many&& many) {
   if (errors.empty()) return;
-  if (errors.size() == 1) throw OptionError(gancraft::detail::str(source, ": ", errors[0]));
-  std::string text = gancraft::detail::str(source, ": ", errors.size(), " problems:");
+  if (errors.size() == 1) throw OptionError(one + errors[0]);
+  std::string text = many(errors.size());
   for (const auto& e : errors) text += "\n  " + e;
   throw OptionError(text);
 }
-
-}  // namespace detail
 
 /// Checks `config` against the schema (unknown keys, types, choices) and returns it with every
 /// default filled in. `source` names the config in errors.
@@ -276,7 +278,7 @@ inline json resolve_config(const json& config, const std::string& source) {
   GANCRAFT_CHECK(config.is_object(), OptionError, source, ": the config must be a JSON object");
   std::vector<std::string> errors;  // every problem at once, not one per attempt
   detail::check_tree(config, "", errors);
-  detail::throw_config_errors(source, errors);
+  throw_problems(errors, source + ": ", [&](size_t n) { return gancraft::detail::str(source, ": ", n, " problems:"); });
   json resolved = json::object();
   for (const auto& k : config_schema()) {
     // Appended rather than `"/" + path`: GCC 12 warns falsely (-Wstringop-overflow) on that.

@@ -218,11 +218,7 @@ void check_model_config(const json& c) {
     errors.push_back(gancraft::detail::str("data.kind: model.kind ", kind, " trains on ", allowed, ", got \"", data, "\""));
   };
   auto report = [&] {
-    if (errors.size() == 1) throw OptionError(errors[0]);
-    if (errors.empty()) return;
-    std::string text = gancraft::detail::str("the config has ", errors.size(), " problems:");
-    for (const auto& e : errors) text += "\n  " + e;
-    throw OptionError(text);
+    throw_problems(errors, "", [](size_t n) { return gancraft::detail::str("the config has ", n, " problems:"); });
   };
   const bool image_set = data == "fashion_mnist" || data == "mnist" || data == "cifar10" || data == "image_folder";
   const auto& m = c["model"];

@@ -41,6 +41,11 @@ inline uint32_t masked_crc32c(std::string_view bytes) {
   return ((c >> 15) | (c << 17)) + 0xA282EAD8U;
 }
 
+/// Appends the `n` low bytes of `v` to `out`, little-endian (protobuf's fixed fields, TFRecord).
+inline void append_little_endian(std::string& out, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFU));
+}
+
 /// Protocol-buffer wire encoding of the few field kinds an event needs.
 class ProtoWriter {
  public:
@@ -55,7 +60,7 @@ class ProtoWriter {
     key(field, 1);
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof bits);
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((bits >> (8 * i)) & 0xFFU));
+    append_little_endian(out_, bits, 8);
     return *this;
   }
   /// 32-bit field (float).
@@ -63,7 +68,7 @@ class ProtoWriter {
     key(field, 5);
     uint32_t bits = 0;
     std::memcpy(&bits, &v, sizeof bits);
-    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>((bits >> (8 * i)) & 0xFFU));
+    append_little_endian(out_, bits, 4);
     return *this;
   }
   /// Length-delimited field (string, bytes, an embedded message's encoding).
@@ -89,15 +94,12 @@ class ProtoWriter {
 
 /// One TFRecord: length, its masked CRC, the payload, its masked CRC (little-endian).
 inline std::string tf_record(std::string_view payload) {
-  std::string header(8, '\0');
-  const uint64_t n = payload.size();
-  for (int i = 0; i < 8; ++i) header[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xFFU);
-  auto le32 = [](uint32_t v) {
-    std::string s(4, '\0');
-    for (int i = 0; i < 4; ++i) s[static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFFU);
-    return s;
-  };
-  return header + le32(masked_crc32c(header)) + std::string(payload) + le32(masked_crc32c(payload));
+  std::string record;
+  append_little_endian(record, payload.size(), 8);
+  append_little_endian(record, masked_crc32c(record), 4);  // of the 8 length bytes
+  record.append(payload);
+  append_little_endian(record, masked_crc32c(payload), 4);
+  return record;
 }
 
 }  // namespace gancraft::detail
